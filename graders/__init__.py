@@ -1,0 +1,29 @@
+"""Graders decide: (problem, completion) -> Verdict.
+
+Built-ins register with `@graders.register(name)`; third parties through the
+`proctor.graders` entry point group, loaded only when asked for by name.
+"""
+from graders.base import Grader
+from graders.problem import STATUSES, UNSCORED, Problem, Verdict, canonical_json
+from sandbox.registry import Registry, RegistryError
+
+# Built-in grader name -> the module that registers it (imported on first use).
+BUILTINS = {
+    "numeric": "graders.numeric",
+}
+
+registry: Registry = Registry("grader", "proctor.graders", builtin_modules=BUILTINS)
+register = registry.register
+
+
+def get(name: str) -> Grader:
+    """The grader registered as `name`, ready to call."""
+    return registry.get(name)
+
+
+def names() -> list[str]:
+    return registry.names()
+
+
+__all__ = ["Grader", "Problem", "Verdict", "STATUSES", "UNSCORED", "RegistryError",
+           "canonical_json", "get", "names", "register"]

@@ -1,0 +1,94 @@
+"""The `numeric` grader: one exact number as the answer.
+
+Extraction, first match wins:
+1. the last `\\boxed{...}` (or `\\fbox{...}`) with balanced braces; a last box
+   that never closes (a truncated output) is `unparsable`, never an earlier box;
+2. else the text after the last "Answer:" / "the final answer is";
+3. else the last number in the text.
+Numbers may carry thousands commas (`1,234`), a sign, a decimal part, a
+fraction bar (`3/4`, `\\frac{3}{4}`), `$...$` and a trailing period.
+Comparison is exact (rational arithmetic): 0.5 equals 1/2, 1/3 does not equal 0.333.
+"""
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+import graders
+from graders.base import Grader
+from graders.extract import MAX_COMPLETION_CHARS, Unclosed, answer_statement, last_boxed, strip_math_delimiters
+from graders.problem import Problem, Verdict
+
+MAX_DIGITS = 1000  # longer numbers are refused before int() parses them
+
+_NUMBER = r"[-+−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-+−]?\.\d+"
+_NUMBER_RE = re.compile(rf"(?<![\w.])(?:{_NUMBER})(?:\s*/\s*(?:{_NUMBER}))?(?![\w])")
+_WHOLE_NUMBER = re.compile(rf"^\s*(?P<num>{_NUMBER})\s*(?:/\s*(?P<den>{_NUMBER}))?\s*$")
+_FRAC = re.compile(r"^\s*(?P<sign>-?)\s*\\[dt]?frac\s*\{(?P<num>[^{}]*)\}\s*\{(?P<den>[^{}]*)\}\s*$")
+
+
+def parse_number(text: str) -> Fraction | None:
+    """An exact value for a number spelled as above, or None."""
+    text = strip_math_delimiters(text).replace("−", "-").replace("\\!", "").replace("{,}", ",")
+    text = re.sub(r"^\\text\{(.*)\}$", r"\1", text).strip()
+    if len(text) > MAX_DIGITS:
+        return None
+    frac = _FRAC.match(text)
+    if frac:
+        num, den = parse_number(frac["num"]), parse_number(frac["den"])
+        if num is None or den is None or den == 0:
+            return None
+        value = num / den
+        return -value if frac["sign"] else value
+    match = _WHOLE_NUMBER.match(text)
+    if not match:
+        return None
+    num = Fraction(match["num"].replace(",", ""))
+    if match["den"] is None:
+        return num
+    den = Fraction(match["den"].replace(",", ""))
+    return None if den == 0 else num / den
+
+
+def extract_answer(completion: str) -> tuple[str | None, str]:
+    """(answer text, where it was found). Raises Unclosed for a truncated box."""
+    boxed = last_boxed(completion)
+    if boxed is not None:
+        return boxed, "boxed"
+    stated = answer_statement(completion)
+    if stated is not None:
+        numbers = _NUMBER_RE.findall(stated)
+        if parse_number(stated) is not None or not numbers:
+            return stated, "answer statement"
+        return numbers[0], "answer statement"
+    numbers = _NUMBER_RE.findall(completion)
+    if numbers:
+        return numbers[-1], "last number"
+    return None, "nothing"
+
+
+@graders.register("numeric")
+class NumericGrader(Grader):
+    version = "1"
+
+    def grade(self, problem: Problem, completion: str) -> Verdict:
+        expected = parse_number(str(problem.reference))
+        if expected is None:
+            return Verdict.error(f"reference {problem.reference!r} is not a number")
+        if not isinstance(completion, str):
+            return Verdict.unparsable("completion is not text")
+        if len(completion) > MAX_COMPLETION_CHARS:
+            return Verdict.unparsable(f"completion longer than {MAX_COMPLETION_CHARS} characters")
+        try:
+            answer, source = extract_answer(completion)
+        except Unclosed:
+            return Verdict.unparsable("the last \\boxed{ is never closed (truncated output?)")
+        if answer is None:
+            return Verdict.unparsable("no number found")
+        value = parse_number(answer)
+        if value is None:
+            return Verdict.unparsable(f"{source} is not a number", extracted=answer.strip()[:200])
+        shown = answer.strip()[:200]
+        if value == expected:
+            return Verdict.correct(shown, f"equals {problem.reference} ({source})")
+        return Verdict.incorrect(shown, f"{shown} is not {problem.reference} ({source})")

@@ -1,0 +1,51 @@
+"""The one interface every isolation backend implements.
+
+A backend runs a command over a set of files, with stdin, under `Limits`, and
+returns a `RunResult`. Network is always off. Backends register with
+`@sandbox.register(name)` or through the `proctor.sandboxes` entry point group.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Limits:
+    wall_seconds: float = 10.0
+    cpu_seconds: float = 10.0
+    memory_mb: int = 512
+    processes: int = 64
+    output_bytes: int = 1 << 20  # per stream
+    file_size_mb: int = 16
+    tmp_mb: int = 64
+
+
+@dataclass(frozen=True)
+class RunResult:
+    exit_code: int | None  # None when killed by the harness
+    stdout: bytes
+    stderr: bytes
+    wall_seconds: float
+    cpu_seconds: float
+    timed_out: bool = False
+    out_of_memory: bool = False
+    output_truncated: bool = False
+    details: dict = field(default_factory=dict)
+
+
+class SandboxUnavailable(RuntimeError):
+    """This backend cannot isolate code on this machine; the message says why."""
+
+
+class Sandbox:
+    """Subclass per backend. `files` maps relative paths in the work dir to bytes."""
+
+    name: str = ""
+    isolated: bool = True  # False only for the explicitly unsafe `process` backend
+
+    def run(self, command: list[str], files: dict[str, bytes] | None = None, stdin: bytes = b"",
+            limits: Limits = Limits()) -> RunResult:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release pooled resources (warm containers, zygotes)."""

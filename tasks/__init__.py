@@ -1,0 +1,27 @@
+"""Tasks generate: seed -> problems, each bound to a grader by name.
+
+Built-ins register with `@tasks.register(name)`; third parties through the
+`proctor.tasks` entry point group, loaded only when asked for by name.
+"""
+from sandbox.registry import Registry, RegistryError
+from tasks.base import CapacityError, Param, Task, TaskParameterError
+
+# Built-in task name -> the module that registers it (imported on first use).
+BUILTINS = {
+    "arith.integer": "tasks.arith",
+}
+
+registry: Registry = Registry("task", "proctor.tasks", builtin_modules=BUILTINS)
+register = registry.register
+
+
+def get(name: str) -> Task:
+    """The task registered as `name`, ready to generate."""
+    return registry.get(name)
+
+
+def names() -> list[str]:
+    return registry.names()
+
+
+__all__ = ["CapacityError", "Param", "RegistryError", "Task", "TaskParameterError", "get", "names", "register"]
