@@ -17,7 +17,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml Makefile scripts/install_system.sh
 	bash scripts/install_system.sh $(APT_PACKAGES)
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet --upgrade pip setuptools wheel
 	$(VENV)/bin/pip install --quiet -e '.[dev]'
 	touch $@
 

@@ -3,7 +3,9 @@
 Extraction, first match wins:
 1. the last `\\boxed{...}` (or `\\fbox{...}`) with balanced braces; a last box
    that never closes (a truncated output) is `unparsable`, never an earlier box;
-2. else the text after the last "Answer:" / "the final answer is";
+2. else the text after the last "Answer:" / "the final answer is" (several
+   numbers there are a hedge, graded incorrect, unless an "=" shows the last
+   one is the result);
 3. else the last number in the text.
 Numbers may carry thousands commas (`1,234`), a sign, a decimal part, a
 fraction bar (`3/4`, `\\frac{3}{4}`), `$...$` and a trailing period.
@@ -50,6 +52,10 @@ def parse_number(text: str) -> Fraction | None:
     return None if den == 0 else num / den
 
 
+class Ambiguous(Exception):
+    """The answer statement names several numbers: a hedge, not an answer."""
+
+
 def extract_answer(completion: str) -> tuple[str | None, str]:
     """(answer text, where it was found). Raises Unclosed for a truncated box."""
     boxed = last_boxed(completion)
@@ -58,9 +64,11 @@ def extract_answer(completion: str) -> tuple[str | None, str]:
     stated = answer_statement(completion)
     if stated is not None:
         numbers = _NUMBER_RE.findall(stated)
-        if parse_number(stated) is not None or not numbers:
-            return stated, "answer statement"
-        return numbers[0], "answer statement"
+        if parse_number(stated) is not None or len(numbers) <= 1:
+            return (numbers[0] if numbers and parse_number(stated) is None else stated), "answer statement"
+        if "=" in stated:  # "the answer is 3 + 4 = 7": the result comes last
+            return numbers[-1], "answer statement"
+        raise Ambiguous(stated)
     numbers = _NUMBER_RE.findall(completion)
     if numbers:
         return numbers[-1], "last number"
@@ -83,6 +91,8 @@ class NumericGrader(Grader):
             answer, source = extract_answer(completion)
         except Unclosed:
             return Verdict.unparsable("the last \\boxed{ is never closed (truncated output?)")
+        except Ambiguous as exc:
+            return Verdict.incorrect(str(exc)[:200], "the answer statement holds several numbers")
         if answer is None:
             return Verdict.unparsable("no number found")
         value = parse_number(answer)

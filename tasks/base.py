@@ -39,9 +39,10 @@ class Param:
             return "one of " + ", ".join(map(str, self.choices))
         if self.type is bool:
             return "true or false"
+        noun = {int: "an integer", float: "a number", str: "a string"}.get(self.type, self.type.__name__)
         if self.low is not None and self.high is not None:
-            return f"a {self.type.__name__} from {self.low} to {self.high}"
-        return f"a {self.type.__name__}"
+            return f"{noun} from {self.low} to {self.high}"
+        return noun
 
     def coerce(self, task: str, value: Any) -> Any:
         """Checks and converts a value (strings come from the command line)."""

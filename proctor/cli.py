@@ -1,0 +1,247 @@
+"""The `proctor` command: a thin layer over the Python API.
+
+Exit codes: 0 done, 1 gate failed, 2 bad input, 3 infrastructure.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, TextIO
+
+from proctor.errors import EXIT_BAD_INPUT, EXIT_INFRASTRUCTURE, EXIT_OK, BadInput, ProctorError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line and exit 2, like every other bad input
+        self.exit(EXIT_BAD_INPUT, f"proctor: error: {message} (see `{self.prog} --help`)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="proctor", description="Generated problems, ground-truth graders, a checkpoint gate.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    sub.add_parser("tasks", help="list tasks with their grader and parameters")
+    sub.add_parser("graders", help="list graders")
+
+    gen = sub.add_parser("generate", help="write problems of a task as JSONL")
+    gen.add_argument("task")
+    gen.add_argument("--n", type=int, default=10)
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
+    gen.add_argument("-o", "--output", help="file to write (default: stdout)")
+
+    grade = sub.add_parser("grade", help="grade completions against problems")
+    grade.add_argument("problems")
+    grade.add_argument("completions")
+    grade.add_argument("-o", "--output", help="write verdicts JSONL here")
+    grade.add_argument("--grader", help="grade with this grader instead of each task's own")
+    grade.add_argument("--workers", type=int, default=None, help="worker processes (default: CPU count)")
+    grade.add_argument("--timeout", type=float, default=10.0, help="hard per-item limit in seconds")
+    grade.add_argument("--memory-mb", type=int, default=4096, help="memory cap per worker")
+    _store_args(grade, run_help="store under this name; grading it again resumes")
+
+    runs = sub.add_parser("runs", help="list stored runs")
+    _store_args(runs, with_run=False)
+
+    report = sub.add_parser("report", help="per-task accuracy of a run with 95%% confidence intervals")
+    report.add_argument("name", metavar="RUN")
+    report.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    _store_args(report, with_run=False)
+
+    export = sub.add_parser("export", help="write a run's verdicts (with completions) as JSONL")
+    export.add_argument("name", metavar="RUN")
+    export.add_argument("-o", "--output", required=True)
+    _store_args(export, with_run=False)
+    return parser
+
+
+def _store_args(parser: argparse.ArgumentParser, with_run: bool = True, run_help: str = "") -> None:
+    if with_run:
+        parser.add_argument("--run", help=run_help)
+    parser.add_argument("--db", help="run store path (default: $PROCTOR_DB or ./proctor.db)")
+
+
+@contextmanager
+def _output(path: str | None) -> Iterator[TextIO]:
+    if path is None or path == "-":
+        yield sys.stdout
+        return
+    try:
+        handle = open(path, "w", encoding="utf-8")
+    except OSError as exc:
+        raise BadInput(f"cannot write: {exc.strerror}", path) from None
+    with handle:
+        yield handle
+
+
+def _parse_params(pairs: list[str]) -> dict:
+    params = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise BadInput(f"--param {pair!r} must look like KEY=VALUE")
+        params[key.strip()] = value.strip()
+    return params
+
+
+def cmd_tasks(args) -> int:
+    import tasks
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="tasks")
+    for column in ("task", "grader", "parameters", "description"):
+        table.add_column(column)
+    for name in tasks.names():
+        task = tasks.get(name)
+        params = ", ".join(f"{p.name}={p.default} ({p.allowed()})" for p in task.params)
+        table.add_row(name, task.grader, params, task.description)
+    Console(width=200 if not sys.stdout.isatty() else None).print(table)
+    return EXIT_OK
+
+
+def cmd_graders(args) -> int:
+    import graders
+
+    for name in graders.names():
+        grader = graders.get(name)
+        flag = " (sandboxed)" if grader.needs_sandbox else ""
+        print(f"{name}\tversion {grader.version}{flag}")
+    return EXIT_OK
+
+
+def cmd_generate(args) -> int:
+    import tasks
+
+    task = tasks.get(args.task)
+    params = _parse_params(args.param)
+    problems = task.iter_generate(args.n, args.seed, **params)
+    first = next(problems, None)  # parameter errors surface before the output file is created
+    with _output(args.output) as out:
+        if first is not None:
+            out.write(first.to_json() + "\n")
+        for problem in problems:
+            out.write(problem.to_json() + "\n")
+    return EXIT_OK
+
+
+def cmd_grade(args) -> int:
+    from rich.console import Console
+
+    from proctor.grading import grade_pending, ingest, new_run_name, progress_bar
+    from proctor.jsonl import read_completions, read_problems
+    from proctor.report import render_table, summarize
+    from proctor.store import RunStore
+
+    if args.timeout <= 0:
+        raise BadInput(f"--timeout must be a positive number of seconds, got {args.timeout:g}")
+    if args.workers is not None and args.workers < 0:
+        raise BadInput(f"--workers must be 0 (grade in-process) or more, got {args.workers}")
+    run = args.run or new_run_name("grade")
+    with RunStore(args.db) as store:
+        ingest(store, run, read_problems(args.problems), read_completions(args.completions), grader=args.grader,
+               config={"command": "grade", "problems": os.path.abspath(args.problems),
+                       "completions": os.path.abspath(args.completions)},
+               problems_file=args.problems, completions_file=args.completions)
+        todo = store.count("completions", run) - store.count("verdicts", run)
+        bar = progress_bar(todo, f"grading {run}")
+        try:
+            grade_pending(store, run, workers=args.workers, timeout=args.timeout, memory_mb=args.memory_mb,
+                          on_verdict=(lambda *_: bar.advance(bar.task_ids[0])) if bar else None)
+        finally:
+            if bar:
+                bar.stop()
+        if args.output:
+            with _output(args.output) as out:
+                for v in store.verdicts(run):
+                    out.write(json.dumps(v.to_dict(), ensure_ascii=False) + "\n")
+        Console(stderr=True).print(render_table(summarize(store.verdicts(run)), title=f"run {run}"))
+    return EXIT_OK
+
+
+def cmd_runs(args) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from proctor.store import RunStore
+
+    table = Table(title="runs")
+    for column in ("run", "created", "model", "completions", "verdicts"):
+        table.add_column(column)
+    with RunStore(args.db) as store:
+        for info in store.runs():
+            table.add_row(info.name, info.created, info.model or "-", str(store.count("completions", info.name)),
+                          str(store.count("verdicts", info.name)))
+    Console().print(table)
+    return EXIT_OK
+
+
+def cmd_report(args) -> int:
+    from rich.console import Console
+
+    from proctor.report import render_table, summarize
+    from proctor.store import RunStore
+
+    with RunStore(args.db) as store:
+        store.require_run(args.name)
+        summaries = summarize(store.verdicts(args.name))
+    if args.json:
+        print(json.dumps([s.__dict__ for s in summaries], indent=2))
+    else:
+        Console().print(render_table(summaries, title=f"run {args.name}"))
+    return EXIT_OK
+
+
+def cmd_export(args) -> int:
+    from proctor.store import RunStore
+
+    with RunStore(args.db) as store:
+        store.require_run(args.name)
+        with _output(args.output) as out:
+            for v in store.verdicts(args.name, with_completion=True):
+                out.write(json.dumps(v.to_dict(with_completion=True), ensure_ascii=False) + "\n")
+    return EXIT_OK
+
+
+COMMANDS = {"tasks": cmd_tasks, "graders": cmd_graders, "generate": cmd_generate, "grade": cmd_grade,
+            "runs": cmd_runs, "report": cmd_report, "export": cmd_export}
+
+
+def run_cli(argv: list[str] | None = None) -> int:
+    from sandbox.registry import RegistryError
+    from tasks.base import CapacityError, TaskParameterError
+
+    args = build_parser().parse_args(argv)
+    try:
+        code = COMMANDS[args.command](args)
+    except ProctorError as exc:
+        print(f"proctor: error: {exc}", file=sys.stderr)
+        code = exc.exit_code
+    except (RegistryError, TaskParameterError, CapacityError) as exc:
+        print(f"proctor: error: {exc}", file=sys.stderr)
+        code = EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("proctor: interrupted; run the same command again to resume", file=sys.stderr)
+        code = 130
+    except BrokenPipeError:
+        code = EXIT_OK
+    except Exception as exc:  # an internal failure: still one line, and the infrastructure code
+        if os.environ.get("PROCTOR_DEBUG"):
+            raise
+        print(f"proctor: internal error: {type(exc).__name__}: {exc} (set PROCTOR_DEBUG=1 for a traceback)",
+              file=sys.stderr)
+        code = EXIT_INFRASTRUCTURE
+    sys.stdout.flush()
+    return code
+
+
+def main() -> None:
+    sys.exit(run_cli())
+
+
+if __name__ == "__main__":
+    main()

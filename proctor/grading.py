@@ -1,0 +1,154 @@
+"""Grading with the store: ingest problems and completions, grade what is missing.
+
+The ingest is one transaction, so a run killed while reading its input leaves
+nothing half-stored; grading then commits verdicts in small batches, so a run
+killed while grading resumes exactly where it stopped.
+"""
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import platform
+import sys
+import time
+from typing import Callable, Iterable
+
+import graders
+import tasks
+from graders.problem import Problem, Verdict
+from proctor.errors import BadInput
+from proctor.runner import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, GradingPool, Job
+from proctor.store import RunStore
+from sandbox.registry import RegistryError
+
+FLUSH_EVERY_ITEMS = 500
+FLUSH_EVERY_SECONDS = 0.5
+
+
+def new_run_name(prefix: str = "run") -> str:
+    return f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 1_000_000:06d}"
+
+
+def package_versions() -> dict:
+    versions = {"python": platform.python_version()}
+    for dist in ("proctor", "sympy", "latex2sympy2_extended", "jsonschema", "jsonschema-rs"):
+        try:
+            versions[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return versions
+
+
+class GraderResolver:
+    """Which grader grades a problem: the override, else its task's grader."""
+
+    def __init__(self, override: str | None):
+        self.override = override
+        self._by_task: dict[str, str] = {}
+        self.versions: dict[str, str] = {}
+        if override is not None:
+            self._check_grader(override)
+
+    def _check_grader(self, name: str) -> None:
+        if name in self.versions:
+            return
+        try:
+            self.versions[name] = str(getattr(graders.get(name), "version", "?"))
+        except RegistryError as exc:
+            raise BadInput(str(exc)) from None
+
+    def grader_for(self, task: str, file: str, line: int) -> str:
+        if self.override is not None:
+            return self.override
+        if task not in self._by_task:
+            try:
+                self._by_task[task] = tasks.get(task).grader
+            except RegistryError as exc:
+                raise BadInput(f"field 'task': {exc} (or pass --grader NAME)", file, line) from None
+            self._check_grader(self._by_task[task])
+        return self._by_task[task]
+
+
+def ingest(store: RunStore, run: str, problems: Iterable[tuple[int, Problem]],
+           completions: Iterable[tuple[int, str, int, str]], *, model: str | None = None,
+           grader: str | None = None, config: dict | None = None,
+           problems_file: str = "problems", completions_file: str = "completions") -> dict:
+    """Stores a run's input in one transaction. Returns counts of what was new."""
+    resolver = GraderResolver(grader)
+    new_problems = new_completions = 0
+    with store.transaction():
+        info = store.run(run)
+        if info is None:
+            store.create_run(run, model, dict(config or {}, grader_override=grader), package_versions())
+        elif info.config.get("grader_override") != grader:
+            raise BadInput(f"run {run!r} was graded with grader override {info.config.get('grader_override')!r}, "
+                           f"not {grader!r}; use another --run name")
+        offset = store.count("problems", run)
+        task_of: dict[str, str] = {}
+        for lineno, problem in problems:
+            try:
+                if store.add_problem(run, offset + lineno, problem):
+                    new_problems += 1
+            except ValueError as exc:
+                raise BadInput(f"field 'id': {exc}", problems_file, lineno) from None
+            task_of[problem.id] = problem.task
+            resolver.grader_for(problem.task, problems_file, lineno)
+        offset = store.count("completions", run)
+        for lineno, pid, sample, text in completions:
+            task = task_of.get(pid)
+            if task is None:
+                row = store.problem_row(run, pid)
+                if row is None:
+                    raise BadInput(f"field 'id': no problem with id {pid!r} in {problems_file}",
+                                   completions_file, lineno)
+                task = row[0]
+            try:
+                if store.add_completion(run, offset + lineno, pid, sample,
+                                        resolver.grader_for(task, completions_file, lineno), text):
+                    new_completions += 1
+            except ValueError as exc:
+                raise BadInput(f"field 'completion': {exc}", completions_file, lineno) from None
+        if new_problems or store.run(run).problem_set_hash is None:
+            store.set_problem_set_hash(run)
+        versions = dict(store.run(run).versions)
+        versions.setdefault("graders", {}).update(resolver.versions)
+        store.db.execute("UPDATE runs SET versions = ? WHERE name = ?",
+                         (json.dumps(versions, sort_keys=True), run))
+    return {"problems": new_problems, "completions": new_completions}
+
+
+def grade_pending(store: RunStore, run: str, *, workers: int | None = None, timeout: float = DEFAULT_TIMEOUT,
+                  memory_mb: int = DEFAULT_MEMORY_MB,
+                  on_verdict: Callable[[str, int, Verdict], None] | None = None) -> int:
+    """Grades every stored completion of `run` that has no verdict yet; returns how many."""
+    jobs = (Job(key, grader, problem, completion) for key, grader, problem, completion in store.pending(run))
+    batch: list[tuple[str, int, Verdict]] = []
+    last_flush = time.monotonic()
+    done = 0
+    with GradingPool(workers=workers, timeout=timeout, memory_mb=memory_mb) as pool:
+        for (pid, sample), verdict in pool.grade(jobs):
+            batch.append((pid, sample, verdict))
+            done += 1
+            if on_verdict is not None:
+                on_verdict(pid, sample, verdict)
+            if len(batch) >= FLUSH_EVERY_ITEMS or time.monotonic() - last_flush > FLUSH_EVERY_SECONDS:
+                store.add_verdicts(run, batch)
+                batch, last_flush = [], time.monotonic()
+        if batch:
+            store.add_verdicts(run, batch)
+    return done
+
+
+def progress_bar(total: int, description: str):
+    """A rich progress bar on a terminal; nothing when stderr is not a TTY."""
+    if not sys.stderr.isatty() or total == 0:
+        return None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    progress = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                        TimeRemainingColumn(), transient=True)
+    progress.start()
+    progress.add_task(description, total=total)
+    return progress
+
+

@@ -1,0 +1,173 @@
+"""Grades (problem, completion) pairs in worker processes with a hard per-item kill.
+
+pebble's ProcessPool is the pool: unlike concurrent.futures it kills a worker
+whose task passes its timeout (SIGTERM, then SIGKILL) and starts a fresh one,
+which is the only thing that stops a grader stuck in C code (a huge integer
+power ignores signals and SIGALRM-based timeouts).
+
+Items travel in chunks so the per-item cost of the pool stays tiny. A chunk that
+times out or loses its worker is re-graded one item at a time, so the item that
+hung gets its own `timeout` verdict and its neighbours get real ones.
+"""
+from __future__ import annotations
+
+import os
+import resource
+import time
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, wait
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from typing import Hashable, Iterable, Iterator
+
+import graders
+from graders.problem import Problem, Verdict
+
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_MEMORY_MB = 4096
+# Chunks are sized so one takes about this long; small enough that a re-grade
+# after a timeout costs little, large enough to amortise the pool's overhead.
+TARGET_CHUNK_SECONDS = 0.05
+MAX_CHUNK = 512
+
+
+@dataclass(frozen=True)
+class Job:
+    key: Hashable  # whatever the caller uses to match the verdict back, e.g. (id, sample)
+    grader: str
+    problem: Problem
+    completion: str
+
+
+def grade_one(grader_name: str, problem: Problem, completion: str) -> Verdict:
+    """Grades in the current process; a grader exception becomes an `error` verdict."""
+    started = time.perf_counter()
+    try:
+        verdict = graders.get(grader_name).grade(problem, completion)
+        if not isinstance(verdict, Verdict):
+            verdict = Verdict.error(f"grader {grader_name} returned {type(verdict).__name__}, not a Verdict")
+    except MemoryError:
+        verdict = Verdict.error("grader ran out of memory")
+    except RecursionError:
+        verdict = Verdict.error("grader hit the recursion limit")
+    except Exception as exc:  # the grader's fault, never the model's: counted as unscored
+        verdict = Verdict.error(f"grader {grader_name} raised {type(exc).__name__}: {exc}"[:500])
+    return verdict.with_elapsed((time.perf_counter() - started) * 1000)
+
+
+def _grade_chunk(items: list[tuple[str, Problem, str]]) -> list[Verdict]:
+    return [grade_one(*item) for item in items]
+
+
+def _limit_memory(memory_mb: int) -> None:
+    if memory_mb:
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)))
+
+
+class GradingPool:
+    """`with GradingPool(workers=2, timeout=10) as pool: for key, verdict in pool.grade(jobs): ...`
+
+    workers=0 grades in the calling process: no kill, no memory cap; for
+    debugging and for measuring the pool's own overhead.
+    """
+
+    def __init__(self, workers: int | None = None, timeout: float = DEFAULT_TIMEOUT,
+                 memory_mb: int = DEFAULT_MEMORY_MB):
+        if timeout <= 0:
+            raise ValueError("timeout must be positive")
+        self.workers = default_workers() if workers is None else workers
+        self.timeout = timeout
+        self.memory_mb = memory_mb
+        self._pool = None
+
+    def __enter__(self) -> "GradingPool":
+        if self.workers > 0:
+            import pebble
+
+            self._pool = pebble.ProcessPool(max_workers=self.workers, initializer=_limit_memory,
+                                            initargs=(self.memory_mb,))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.stop()
+            self._pool.join()
+            self._pool = None
+
+    def grade(self, jobs: Iterable[Job]) -> Iterator[tuple[Hashable, Verdict]]:
+        """Verdicts in completion order. Memory stays bounded: jobs are pulled lazily."""
+        if self.workers == 0:
+            for job in jobs:
+                yield job.key, grade_one(job.grader, job.problem, job.completion)
+            return
+        if self._pool is None:
+            with self:
+                yield from self.grade(jobs)
+            return
+        yield from self._grade_pooled(iter(jobs))
+
+    def _grade_pooled(self, jobs: Iterator[Job]) -> Iterator[tuple[Hashable, Verdict]]:
+        chunk_size = 4
+        in_flight: dict = {}  # future -> (chunk, single)
+        retry: deque[Job] = deque()  # items of failed chunks, graded one at a time
+        max_in_flight = self.workers * 4
+        exhausted = False
+        seconds_per_item = None
+        while True:
+            while len(in_flight) < max_in_flight and (retry or not exhausted):
+                if retry:
+                    chunk, single = [retry.popleft()], True
+                else:
+                    chunk, single = _take(jobs, chunk_size), False
+                    if not chunk:
+                        exhausted = True
+                        break
+                payload = [(j.grader, j.problem, j.completion) for j in chunk]
+                future = self._pool.schedule(_grade_chunk, args=(payload,), timeout=self.timeout)
+                in_flight[future] = (chunk, single)
+            if not in_flight:
+                return
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in done:
+                chunk, single = in_flight.pop(future)
+                try:
+                    verdicts = future.result()
+                except FutureTimeout:
+                    if single:
+                        yield chunk[0].key, Verdict.timeout(
+                            f"grading took longer than {self.timeout:g} s; the worker was killed"
+                        ).with_elapsed(self.timeout * 1000)
+                    else:
+                        retry.extend(chunk)
+                        chunk_size = 1
+                    continue
+                except Exception as exc:  # the worker died (signal, memory cap) or a pickling failure
+                    if single:
+                        yield chunk[0].key, Verdict.error(
+                            f"grading process failed: {type(exc).__name__}: {exc}"[:500])
+                    else:
+                        retry.extend(chunk)
+                    continue
+                for job, verdict in zip(chunk, verdicts):
+                    yield job.key, verdict
+                if not single:
+                    spent = sum(v.elapsed_ms for v in verdicts) / 1000 / max(1, len(verdicts))
+                    seconds_per_item = spent if seconds_per_item is None else 0.8 * seconds_per_item + 0.2 * spent
+                    chunk_size = max(1, min(MAX_CHUNK, int(TARGET_CHUNK_SECONDS / max(seconds_per_item, 1e-6))))
+
+
+def _take(iterator: Iterator[Job], count: int) -> list[Job]:
+    chunk = []
+    for job in iterator:
+        chunk.append(job)
+        if len(chunk) >= count:
+            break
+    return chunk
