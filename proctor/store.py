@@ -183,27 +183,31 @@ class RunStore:
     def add_problem(self, run: str, ordinal: int, problem: Problem) -> bool:
         """Stores a problem; False when the run already holds it unchanged. Raises ValueError on a conflict."""
         row = (problem.task, problem.prompt, canonical_json(problem.reference), canonical_json(problem.metadata))
-        existing = self.problem_row(run, problem.id)
-        if existing is not None:
-            if tuple(existing[:3]) != row[:3]:
-                raise ValueError(f"run already holds a different problem with id {problem.id!r}")
-            return False
-        self.db.execute("INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?, ?)", (run, ordinal, problem.id, *row))
-        return True
+        try:  # insert first: a fresh run never pays for a look-up
+            self.db.execute("INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?, ?)", (run, ordinal, problem.id, *row))
+            return True
+        except sqlite3.IntegrityError:
+            pass
+        if tuple(self.problem_row(run, problem.id)[:3]) != row[:3]:
+            raise ValueError(f"run already holds a different problem with id {problem.id!r}")
+        return False
 
     def add_completion(self, run: str, ordinal: int, problem_id: str, sample: int, grader: str,
                        completion: str) -> bool:
+        try:
+            self.db.execute("INSERT INTO completions VALUES (?, ?, ?, ?, ?, ?)",
+                            (run, ordinal, problem_id, sample, grader, completion))
+            return True
+        except sqlite3.IntegrityError:
+            pass
         existing = self.db.execute(
-            "SELECT completion, grader FROM completions WHERE run = ? AND id = ? AND sample = ?",
-            (run, problem_id, sample),
+            "SELECT completion FROM completions WHERE run = ? AND id = ? AND sample = ?", (run, problem_id, sample)
         ).fetchone()
-        if existing is not None:
-            if existing[0] != completion:
-                raise ValueError(f"run already holds a different completion for id {problem_id!r} sample {sample}")
-            return False
-        self.db.execute("INSERT INTO completions VALUES (?, ?, ?, ?, ?, ?)",
-                        (run, ordinal, problem_id, sample, grader, completion))
-        return True
+        if existing is None:  # the foreign key failed: no such problem in this run
+            raise ValueError(f"no problem with id {problem_id!r} in this run")
+        if existing[0] != completion:
+            raise ValueError(f"run already holds a different completion for id {problem_id!r} sample {sample}")
+        return False
 
     def count(self, table: str, run: str) -> int:
         assert table in ("problems", "completions", "verdicts")
