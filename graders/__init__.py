@@ -10,6 +10,7 @@ from sandbox.registry import Registry, RegistryError
 # Built-in grader name -> the module that registers it (imported on first use).
 BUILTINS = {
     "numeric": "graders.numeric",
+    "json_schema": "graders.json_schema.grader",
 }
 
 registry: Registry = Registry("grader", "proctor.graders", builtin_modules=BUILTINS)

@@ -97,7 +97,11 @@ def cmd_tasks(args) -> int:
     for column in ("task", "grader", "parameters", "description"):
         table.add_column(column)
     for name in tasks.names():
-        task = tasks.get(name)
+        try:
+            task = tasks.get(name)
+        except tasks.RegistryError as exc:  # one broken plug-in must not hide the others
+            table.add_row(name, "?", "", f"[red]{exc}[/red]")
+            continue
         params = ", ".join(f"{p.name}={p.default} ({p.allowed()})" for p in task.params)
         table.add_row(name, task.grader, params, task.description)
     Console(width=200 if not sys.stdout.isatty() else None).print(table)
@@ -108,7 +112,11 @@ def cmd_graders(args) -> int:
     import graders
 
     for name in graders.names():
-        grader = graders.get(name)
+        try:
+            grader = graders.get(name)
+        except graders.RegistryError as exc:
+            print(f"{name}\tfailed to load: {exc}")
+            continue
         flag = " (sandboxed)" if grader.needs_sandbox else ""
         print(f"{name}\tversion {grader.version}{flag}")
     return EXIT_OK

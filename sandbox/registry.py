@@ -72,7 +72,11 @@ class Registry(Generic[T]):
     def _import_builtin(self, name: str) -> None:
         module = self.builtin_modules.get(name)
         if module is not None and name not in self._builtins:
-            importlib.import_module(module)
+            try:
+                importlib.import_module(module)
+            except Exception as exc:
+                raise RegistryError(f"built-in {self.kind} {name!r}: module {module} failed to import: "
+                                    f"{type(exc).__name__}: {exc}") from exc
 
     def names(self) -> list[str]:
         builtin = set(self._builtins) | set(self.builtin_modules)

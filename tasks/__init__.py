@@ -9,6 +9,10 @@ from tasks.base import CapacityError, Param, Task, TaskParameterError
 # Built-in task name -> the module that registers it (imported on first use).
 BUILTINS = {
     "arith.integer": "tasks.arith",
+    "json.extract": "tasks.json.extract",
+    "json.conform": "tasks.json.conform",
+    "json.convert": "tasks.json.convert",
+    "json.toolcall": "tasks.json.toolcall",
 }
 
 registry: Registry = Registry("task", "proctor.tasks", builtin_modules=BUILTINS)
