@@ -44,6 +44,17 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--memory-mb", type=int, default=4096, help="memory cap per worker")
     _store_args(grade, run_help="store under this name; grading it again resumes")
 
+    run = sub.add_parser("run", help="the main job: generate a suite's problems, ask a model, grade, store, report")
+    run.add_argument("suite", metavar="SUITE.toml")
+    run.add_argument("--model", required=True, metavar="SPEC",
+                     help="local | openai:MODEL@BASE_URL | openai-completions:MODEL@BASE_URL | lm-eval:NAME | "
+                          "file:COMPLETIONS.jsonl")
+    run.add_argument("--model-args", default="", metavar="KEY=VALUE,...")
+    run.add_argument("--workers", type=int, default=None, help="grading processes (default: CPU count)")
+    run.add_argument("--timeout", type=float, default=10.0, help="hard per-item grading limit in seconds")
+    run.add_argument("--memory-mb", type=int, default=4096, help="memory cap per grading worker")
+    _store_args(run, run_help="store under this name; running it again resumes")
+
     runs = sub.add_parser("runs", help="list stored runs")
     _store_args(runs, with_run=False)
 
@@ -171,6 +182,31 @@ def cmd_grade(args) -> int:
     return EXIT_OK
 
 
+def cmd_run(args) -> int:
+    from rich.console import Console
+
+    from proctor.grading import new_run_name
+    from proctor.models import open_model
+    from proctor.report import render_table, summarize
+    from proctor.run import run_suite
+    from proctor.store import RunStore
+    from proctor.suite import load_suite
+
+    if args.timeout <= 0:
+        raise BadInput(f"--timeout must be a positive number of seconds, got {args.timeout:g}")
+    suite = load_suite(args.suite)
+    run = args.run or new_run_name(suite.name)
+    model = open_model(args.model, args.model_args)
+    try:
+        with RunStore(args.db) as store:
+            run_suite(store, run, suite, model, workers=args.workers, timeout=args.timeout,
+                      memory_mb=args.memory_mb)
+            Console().print(render_table(summarize(store.verdicts(run)), title=f"run {run} ({args.model})"))
+    finally:
+        model.close()
+    return EXIT_OK
+
+
 def cmd_runs(args) -> int:
     from rich.console import Console
     from rich.table import Table
@@ -216,7 +252,7 @@ def cmd_export(args) -> int:
 
 
 COMMANDS = {"tasks": cmd_tasks, "graders": cmd_graders, "generate": cmd_generate, "grade": cmd_grade,
-            "runs": cmd_runs, "report": cmd_report, "export": cmd_export}
+            "run": cmd_run, "runs": cmd_runs, "report": cmd_report, "export": cmd_export}
 
 
 def run_cli(argv: list[str] | None = None) -> int:

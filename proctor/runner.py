@@ -90,6 +90,7 @@ class GradingPool:
         self.timeout = timeout
         self.memory_mb = memory_mb
         self._pool = None
+        self._budgets: dict[str, float] = {}
 
     def __enter__(self) -> "GradingPool":
         if self.workers > 0:
@@ -120,6 +121,17 @@ class GradingPool:
             return
         yield from self._grade_pooled(iter(jobs))
 
+    def _budget(self, grader_name: str) -> float:
+        """A grader may declare that one item legitimately needs longer (the code
+        grader runs the reference once, then the candidate's tests under their
+        own limits); its items then get that long before the hard kill."""
+        if grader_name not in self._budgets:
+            try:
+                self._budgets[grader_name] = float(getattr(graders.get(grader_name), "time_budget_seconds", 0) or 0)
+            except Exception:  # an unloadable grader fails in the worker, with its own verdict
+                self._budgets[grader_name] = 0.0
+        return self._budgets[grader_name]
+
     def _grade_pooled(self, jobs: Iterator[Job]) -> Iterator[tuple[Hashable, Verdict]]:
         chunk_size = 4
         in_flight: dict = {}  # future -> (chunk, single)
@@ -136,22 +148,23 @@ class GradingPool:
                     if not chunk:
                         exhausted = True
                         break
+                budget = max([self.timeout] + [self._budget(j.grader) for j in chunk])
                 payload = [(j.grader, (j.problem.id, j.problem.task, j.problem.prompt, j.problem.reference,
                                         j.problem.metadata), j.completion) for j in chunk]
-                future = self._pool.schedule(_grade_chunk, args=(payload,), timeout=self.timeout)
-                in_flight[future] = (chunk, single)
+                future = self._pool.schedule(_grade_chunk, args=(payload,), timeout=budget)
+                in_flight[future] = (chunk, single, budget)
             if not in_flight:
                 return
             done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
             for future in done:
-                chunk, single = in_flight.pop(future)
+                chunk, single, budget = in_flight.pop(future)
                 try:
                     verdicts = future.result()
                 except FutureTimeout:
                     if single:
                         yield chunk[0].key, Verdict.timeout(
-                            f"grading took longer than {self.timeout:g} s; the worker was killed"
-                        ).with_elapsed(self.timeout * 1000)
+                            f"grading took longer than {budget:g} s; the worker was killed"
+                        ).with_elapsed(budget * 1000)
                     else:
                         retry.extend(chunk)
                         chunk_size = 1

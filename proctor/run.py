@@ -1,0 +1,141 @@
+"""The main job: suite -> problems -> model completions -> verdicts, all in the store.
+
+Every completion is committed as soon as a small batch is ready, so a run
+killed at any moment resumes without asking the model again for anything it
+already answered, then grades only what has no verdict.
+"""
+from __future__ import annotations
+
+import hashlib
+import sys
+import time
+from typing import Iterator
+
+import graders
+import tasks
+from graders.problem import Problem
+from proctor.errors import BadInput
+from proctor.grading import grade_pending, package_versions, progress_bar
+from proctor.models.base import Model, Request
+from proctor.runner import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
+from proctor.store import RunStore
+from proctor.suite import Family, Suite
+
+COMMIT_EVERY_SECONDS = 1.0
+
+
+def suite_problems(suite: Suite) -> Iterator[tuple[Family, Problem]]:
+    for family in suite.families:
+        for problem in tasks.get(family.task).iter_generate(family.n, family.seed, **family.params):
+            yield family, problem
+
+
+def sample_seed(problem_id: str, sample: int) -> int:
+    """A per-(problem, sample) seed: sampling at temperature > 0 is reproducible, and samples differ."""
+    return int.from_bytes(hashlib.sha256(f"{problem_id}|{sample}".encode()).digest()[:4], "big") >> 1
+
+
+def prepare_run(store: RunStore, run: str, suite: Suite, model: Model) -> dict:
+    """Creates the run or checks that a resumed run holds exactly this suite's problems."""
+    config = dict(suite.to_config(), model=model.describe())
+    total = sum(f.n for f in suite.families)
+    bar = progress_bar(total, "generating problems")
+    with store.transaction():
+        info = store.run(run)
+        if info is None:
+            store.create_run(run, model.spec, config, package_versions())
+        elif info.model != model.spec:
+            raise BadInput(f"run {run!r} was made with model {info.model!r}, not {model.spec!r}; "
+                           f"use another --run name")
+        ordinal = 0
+        seen_ids = set()
+        for family, problem in suite_problems(suite):
+            ordinal += 1
+            if problem.id in seen_ids:
+                raise BadInput(f"two families of suite {suite.name} generate problem {problem.id!r}", suite.path)
+            seen_ids.add(problem.id)
+            try:
+                store.add_problem(run, ordinal, problem)
+            except ValueError:
+                raise BadInput(f"run {run!r} holds other problems than suite {suite.path} generates "
+                               f"(first difference: {problem.id}); use another --run name") from None
+            if bar:
+                bar.advance(bar.task_ids[0])
+        if store.count("problems", run) != len(seen_ids):
+            raise BadInput(f"run {run!r} holds problems that suite {suite.path} does not generate; "
+                           f"use another --run name")
+        store.set_problem_set_hash(run)
+    if bar:
+        bar.stop()
+    return config
+
+
+def missing_requests(store: RunStore, run: str, suite: Suite) -> list[Request]:
+    have = {(pid, sample) for pid, sample in store.db.execute(
+        "SELECT id, sample FROM completions WHERE run = ?", (run,))}
+    requests = []
+    by_task = {f.task: f for f in suite.families}
+    for problem in store.problems(run):
+        family = by_task[problem.task]
+        for sample in range(family.k):
+            if (problem.id, sample) not in have:
+                requests.append(Request((problem.id, sample), problem.prompt, family.decoding,
+                                        sample_seed(problem.id, sample)))
+    return requests
+
+
+def collect_completions(store: RunStore, run: str, suite: Suite, model: Model) -> int:
+    requests = missing_requests(store, run, suite)
+    if not requests:
+        return 0
+    grader_of = {f.task: tasks.get(f.task).grader for f in suite.families}
+    task_of = {pid: task for pid, task in store.db.execute("SELECT id, task FROM problems WHERE run = ?", (run,))}
+    ordinal = store.count("completions", run)
+    bar = progress_bar(len(requests), f"asking {model.spec}")
+    batch: list[tuple] = []
+    last = time.monotonic()
+
+    def flush():
+        nonlocal batch, last
+        with store.transaction():
+            for row in batch:
+                store.add_completion(run, *row)
+        batch, last = [], time.monotonic()
+
+    try:
+        for (pid, sample), text in model.generate(requests):
+            ordinal += 1
+            batch.append((ordinal, pid, sample, grader_of[task_of[pid]], text))
+            if bar:
+                bar.advance(bar.task_ids[0])
+            if time.monotonic() - last > COMMIT_EVERY_SECONDS:
+                flush()
+    finally:
+        if batch:
+            flush()
+        if bar:
+            bar.stop()
+    return len(requests)
+
+
+def run_suite(store: RunStore, run: str, suite: Suite, model: Model, *, workers: int | None = None,
+              timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB) -> dict:
+    started = time.monotonic()
+    prepare_run(store, run, suite, model)
+    for name in {tasks.get(f.task).grader for f in suite.families}:
+        graders.get(name)  # a grader that cannot load fails here, before the model spends time
+    asked = collect_completions(store, run, suite, model)
+    generated_at = time.monotonic()
+    todo = store.count("completions", run) - store.count("verdicts", run)
+    bar = progress_bar(todo, "grading")
+    try:
+        graded = grade_pending(store, run, workers=workers, timeout=timeout, memory_mb=memory_mb,
+                               on_verdict=(lambda *_: bar.advance(bar.task_ids[0])) if bar else None)
+    finally:
+        if bar:
+            bar.stop()
+    timing = {"asked": asked, "graded": graded, "generation_seconds": round(generated_at - started, 1),
+              "grading_seconds": round(time.monotonic() - generated_at, 1)}
+    print(f"run {run}: asked the model {asked} times in {timing['generation_seconds']} s, "
+          f"graded {graded} in {timing['grading_seconds']} s", file=sys.stderr)
+    return timing

@@ -1,0 +1,189 @@
+"""Suite files: which task families a run asks a model, how many, how.
+
+    name = "smoke"                # the suite's name; baselines are kept per suite
+    [defaults]                    # optional; any family field below
+    k = 1                         # samples per problem
+    temperature = 0.0
+    max_tokens = 256
+    stop = []
+    seed = 0
+
+    [[family]]
+    task = "arith.integer"
+    n = 20                        # or "auto": sized by `proctor plan` from margin and baseline_acc
+    seed = 1
+    params = { difficulty = 2 }
+    margin = 0.02                 # the gate's non-inferiority margin for this family
+    baseline_acc = 0.7            # used only with n = "auto"
+
+Every mistake is reported as one line naming the file, the line, the field and
+what is allowed.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import tasks
+from proctor.errors import BadInput
+from sandbox.registry import RegistryError
+from tasks.base import TaskParameterError
+
+DEFAULT_MARGIN = 0.02
+FAMILY_FIELDS = {"task", "n", "seed", "params", "k", "temperature", "max_tokens", "stop", "margin",
+                 "baseline_acc", "correlation"}
+DEFAULT_FIELDS = FAMILY_FIELDS - {"task", "n", "params"}
+
+
+@dataclass(frozen=True)
+class Decoding:
+    temperature: float = 0.0
+    max_tokens: int = 256
+    stop: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Family:
+    """One task family of a suite; reports and the gate group results by task."""
+    task: str
+    n: int
+    seed: int
+    params: dict
+    k: int
+    decoding: Decoding
+    margin: float
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    path: str
+    families: tuple[Family, ...] = field(default_factory=tuple)
+
+    def to_config(self) -> dict:
+        return {"suite": self.name, "suite_path": self.path,
+                "families": [asdict(f) for f in self.families],
+                "margins": {f.task: f.margin for f in self.families}}
+
+
+def load_suite(path: str | Path) -> Suite:
+    name = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BadInput("no such suite file", name) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"cannot read the suite file: {exc}", name) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        raise BadInput(f"not valid TOML: {exc}", name, int(line.group(1)) if line else None) from None
+    return parse_suite(data, name, text)
+
+
+def parse_suite(data: dict, name: str, text: str = "") -> Suite:
+    family_lines = [i + 1 for i, line in enumerate(text.splitlines()) if line.strip().startswith("[[family]]")]
+    defaults_line = next((i + 1 for i, line in enumerate(text.splitlines()) if line.strip() == "[defaults]"), None)
+    unknown = set(data) - {"name", "defaults", "family", "description"}
+    if unknown:
+        raise BadInput(f"unknown top-level field {sorted(unknown)[0]!r}; allowed: name, description, defaults, "
+                       f"family", name, 1)
+    suite_name = data.get("name", Path(name).stem)
+    if not isinstance(suite_name, str) or not suite_name:
+        raise BadInput("field 'name' must be a non-empty string", name, 1)
+    defaults = data.get("defaults", {})
+    if not isinstance(defaults, dict):
+        raise BadInput("field 'defaults' must be a table", name, defaults_line)
+    for key in defaults:
+        if key not in DEFAULT_FIELDS:
+            raise BadInput(f"[defaults]: unknown field {key!r}; allowed: {', '.join(sorted(DEFAULT_FIELDS))}",
+                           name, defaults_line)
+    raw_families = data.get("family")
+    if not isinstance(raw_families, list) or not raw_families:
+        raise BadInput("a suite needs at least one [[family]] table", name, 1)
+    families, seen = [], set()
+    for index, raw in enumerate(raw_families):
+        line = family_lines[index] if index < len(family_lines) else None
+        if not isinstance(raw, dict):
+            raise BadInput("each [[family]] must be a table", name, line)
+        family = _parse_family(dict(defaults, **raw), name, line)
+        if family.task in seen:
+            raise BadInput(f"task {family.task!r} appears in two [[family]] tables; one family per task", name, line)
+        seen.add(family.task)
+        families.append(family)
+    return Suite(suite_name, name, tuple(families))
+
+
+def _parse_family(raw: dict, file: str, line: int | None) -> Family:
+    def fail(field_name: str, allowed: str) -> BadInput:
+        shown = raw.get(field_name, "<missing>")
+        return BadInput(f"[[family]] {raw.get('task', '?')}: field {field_name!r} is {shown!r}; {allowed}", file, line)
+
+    for key in raw:
+        if key not in FAMILY_FIELDS:
+            raise BadInput(f"[[family]] {raw.get('task', '?')}: unknown field {key!r}; allowed: "
+                           f"{', '.join(sorted(FAMILY_FIELDS))}", file, line)
+    task_name = raw.get("task")
+    if not isinstance(task_name, str):
+        raise fail("task", "it must be a task name (see `proctor tasks`)")
+    try:
+        task = tasks.get(task_name)
+    except RegistryError as exc:
+        raise BadInput(f"[[family]]: field 'task': {exc}", file, line) from None
+    params = raw.get("params", {})
+    if not isinstance(params, dict):
+        raise fail("params", "it must be a table of task parameters")
+    try:
+        params = task.resolve_params(params)
+    except TaskParameterError as exc:
+        raise BadInput(f"[[family]] {task_name}: field 'params': {exc}", file, line) from None
+    seed = raw.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise fail("seed", "it must be an integer")
+    k = raw.get("k", 1)
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 1000:
+        raise fail("k", "it must be an integer from 1 to 1000 (samples per problem)")
+    margin = raw.get("margin", DEFAULT_MARGIN)
+    if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not 0 <= margin < 1:
+        raise fail("margin", "it must be a number in [0, 1)")
+    n = raw.get("n")
+    if n == "auto":
+        n = _auto_n(raw, float(margin), file, line)
+    elif isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise fail("n", "it must be a positive integer or \"auto\"")
+    temperature = raw.get("temperature", 0.0)
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not 0 <= temperature <= 5:
+        raise fail("temperature", "it must be a number from 0 to 5")
+    max_tokens = raw.get("max_tokens", 256)
+    if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or not 1 <= max_tokens <= 1_000_000:
+        raise fail("max_tokens", "it must be a positive integer")
+    stop = raw.get("stop", [])
+    if isinstance(stop, str):
+        stop = [stop]
+    if not isinstance(stop, list) or not all(isinstance(s, str) and s for s in stop):
+        raise fail("stop", "it must be a string or a list of non-empty strings")
+    capacity = task.capacity(params)
+    if capacity is not None and n > capacity:
+        raise BadInput(f"[[family]] {task_name}: field 'n' is {n}; these parameters allow at most {capacity} "
+                       f"distinct problems", file, line)
+    return Family(task_name, n, seed, params, k, Decoding(float(temperature), max_tokens, tuple(stop)),
+                  float(margin))
+
+
+def _auto_n(raw: dict, margin: float, file: str, line: int | None) -> int:
+    from proctor.gate.power import items_needed
+
+    baseline = raw.get("baseline_acc")
+    if isinstance(baseline, bool) or not isinstance(baseline, (int, float)) or not 0 < baseline < 1:
+        raise BadInput(f"[[family]] {raw.get('task')}: n = \"auto\" needs field 'baseline_acc', a number in (0, 1)",
+                       file, line)
+    if margin <= 0:
+        raise BadInput(f"[[family]] {raw.get('task')}: n = \"auto\" needs a positive 'margin'", file, line)
+    correlation = raw.get("correlation", 0.5)
+    try:
+        return items_needed(margin, float(baseline), float(correlation))
+    except ValueError as exc:
+        raise BadInput(f"[[family]] {raw.get('task')}: cannot size n = \"auto\": {exc}", file, line) from None
