@@ -5,30 +5,41 @@ ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 VENV := $(ROOT)/.venv
 # pyenv's `python3` is a bash shim costing 60-80 ms per start: use the real one.
 PYTHON ?= $(shell command -v python3.11 >/dev/null && python3.11 -c 'import sys; print(sys.executable)' || echo python3)
-# Slow builds are cached outside the checkout, keyed by version, so the next
-# run on the same machine skips them; a fresh machine rebuilds them.
+# Slow builds (the llama-cpp-python wheel, the docker image's rootfs) are cached
+# outside the checkout, keyed by version, so the next run on the same machine
+# skips them; a fresh machine rebuilds them.
 export PROCTOR_CACHE ?= /var/cache/proctor
+# bubblewrap: the default sandbox. Chromium (the HTML report's browser test) and
+# the Docker engine come from their own scripts below.
 APT_PACKAGES := bubblewrap
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test bench docker clean
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml Makefile scripts/install_system.sh
+$(VENV)/.installed: pyproject.toml Makefile $(wildcard scripts/*.sh)
 	bash scripts/install_system.sh $(APT_PACKAGES)
+	bash scripts/install_browser.sh
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip setuptools wheel
 	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	bash scripts/install_local_model.sh $(VENV)
 	touch $@
+
+# The docker sandbox backend's engine and image (installs docker.io and
+# debootstrap when missing, starts dockerd, builds the image once per machine).
+docker:
+	bash scripts/docker_engine.sh
 
 demo: install
 	bash scripts/demo.sh
 
 test: install
+	bash scripts/docker_engine.sh || echo "make: no Docker engine could be started; the docker backend's tests will skip and say so" >&2
 	$(VENV)/bin/python -m pytest -q
 
 bench: install
 	for b in bench/*.py; do $(VENV)/bin/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) proctor.db proctor.db-wal proctor.db-shm
+	rm -rf $(VENV) demo-out

@@ -46,7 +46,8 @@ model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name)
 load = time.perf_counter() - t
 texts, tokens, t = [], 0, time.perf_counter()
 for p in prompts:
-    ids = tok.apply_chat_template([{"role": "user", "content": p}], add_generation_prompt=True, return_tensors="pt")
+    ids = tok.apply_chat_template([{"role": "user", "content": p}], add_generation_prompt=True, return_tensors="pt",
+                                  return_dict=True)["input_ids"]
     out = model.generate(ids, max_new_tokens=max_tokens, do_sample=False)
     new = out[0, ids.shape[1]:]
     texts.append(tok.decode(new, skip_special_tokens=True)); tokens += int(new.shape[0])

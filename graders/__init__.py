@@ -10,6 +10,8 @@ from sandbox.registry import Registry, RegistryError
 # Built-in grader name -> the module that registers it (imported on first use).
 BUILTINS = {
     "numeric": "graders.numeric",
+    "math": "graders.math.grader",
+    "code": "graders.code.grader",
     "json_schema": "graders.json_schema.grader",
 }
 

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Iterator, TextIO
 
 from proctor.errors import EXIT_BAD_INPUT, EXIT_INFRASTRUCTURE, EXIT_OK, BadInput, ProctorError
+from proctor.gate_cli import COMMANDS as GATE_COMMANDS, add_parsers as add_gate_parsers
+from proctor import lmeval_cli
 
 
 class _Parser(argparse.ArgumentParser):
@@ -35,8 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("-o", "--output", help="file to write (default: stdout)")
 
     grade = sub.add_parser("grade", help="grade completions against problems")
-    grade.add_argument("problems")
-    grade.add_argument("completions")
+    grade.add_argument("problems", nargs="?")
+    grade.add_argument("completions", nargs="?")
+    lmeval_cli.add_grade_arguments(grade)
     grade.add_argument("-o", "--output", help="write verdicts JSONL here")
     grade.add_argument("--grader", help="grade with this grader instead of each task's own")
     grade.add_argument("--workers", type=int, default=None, help="worker processes (default: CPU count)")
@@ -50,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="local | openai:MODEL@BASE_URL | openai-completions:MODEL@BASE_URL | lm-eval:NAME | "
                           "file:COMPLETIONS.jsonl")
     run.add_argument("--model-args", default="", metavar="KEY=VALUE,...")
+    run.add_argument("--step", type=int, default=None, help="the checkpoint's training step (the report's trend axis)")
     run.add_argument("--workers", type=int, default=None, help="grading processes (default: CPU count)")
     run.add_argument("--timeout", type=float, default=10.0, help="hard per-item grading limit in seconds")
     run.add_argument("--memory-mb", type=int, default=4096, help="memory cap per grading worker")
@@ -61,12 +65,16 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="per-task accuracy of a run with 95%% confidence intervals")
     report.add_argument("name", metavar="RUN")
     report.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    report.add_argument("--html", metavar="FILE", help="write a self-contained HTML report with plots")
+    report.add_argument("--baseline", metavar="RUN", help="with --html: plot deltas against this run")
     _store_args(report, with_run=False)
 
     export = sub.add_parser("export", help="write a run's verdicts (with completions) as JSONL")
     export.add_argument("name", metavar="RUN")
     export.add_argument("-o", "--output", required=True)
     _store_args(export, with_run=False)
+    add_gate_parsers(sub)
+    lmeval_cli.add_arguments(sub.add_parser("lm-eval-tasks", help="write a suite as lm-eval tasks graded by proctor"))
     return parser
 
 
@@ -156,6 +164,10 @@ def cmd_grade(args) -> int:
     from proctor.report import render_table, summarize
     from proctor.store import RunStore
 
+    if args.from_lm_eval:
+        return lmeval_cli.cmd_grade_from_lm_eval(args)
+    if args.problems is None or args.completions is None:
+        raise BadInput("grade needs PROBLEMS and COMPLETIONS files (or --from-lm-eval SAMPLES.jsonl)")
     if args.timeout <= 0:
         raise BadInput(f"--timeout must be a positive number of seconds, got {args.timeout:g}")
     if args.workers is not None and args.workers < 0:
@@ -200,7 +212,7 @@ def cmd_run(args) -> int:
     try:
         with RunStore(args.db) as store:
             run_suite(store, run, suite, model, workers=args.workers, timeout=args.timeout,
-                      memory_mb=args.memory_mb)
+                      memory_mb=args.memory_mb, step=args.step)
             Console().print(render_table(summarize(store.verdicts(run)), title=f"run {run} ({args.model})"))
     finally:
         model.close()
@@ -225,6 +237,10 @@ def cmd_runs(args) -> int:
 
 
 def cmd_report(args) -> int:
+    if args.html or args.baseline:
+        from proctor.html_report import cmd_html_report
+
+        return cmd_html_report(args)
     from rich.console import Console
 
     from proctor.report import render_table, summarize
@@ -252,7 +268,8 @@ def cmd_export(args) -> int:
 
 
 COMMANDS = {"tasks": cmd_tasks, "graders": cmd_graders, "generate": cmd_generate, "grade": cmd_grade,
-            "run": cmd_run, "runs": cmd_runs, "report": cmd_report, "export": cmd_export}
+            "run": cmd_run, "runs": cmd_runs, "report": cmd_report, "export": cmd_export,
+            "lm-eval-tasks": lmeval_cli.cmd_lm_eval_tasks, **GATE_COMMANDS}
 
 
 def run_cli(argv: list[str] | None = None) -> int:

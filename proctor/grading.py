@@ -16,7 +16,7 @@ from typing import Callable, Iterable
 import graders
 import tasks
 from graders.problem import Problem, Verdict
-from proctor.errors import BadInput
+from proctor.errors import BadInput, InfrastructureError
 from proctor.runner import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, GradingPool, Job
 from proctor.store import RunStore
 from sandbox.registry import RegistryError
@@ -37,6 +37,28 @@ def package_versions() -> dict:
         except importlib.metadata.PackageNotFoundError:
             pass
     return versions
+
+
+def check_graders(names) -> None:
+    """Every grader loads, and the ones that run model code can isolate it here.
+
+    A sandboxed grader without a working sandbox is refused up front (exit 3,
+    with the reason), never silently run without isolation.
+    """
+    from sandbox.base import SandboxUnavailable
+
+    for name in sorted(names):
+        try:
+            grader = graders.get(name)
+        except RegistryError as exc:
+            raise BadInput(str(exc)) from None
+        if grader.needs_sandbox and hasattr(grader, "preflight"):
+            try:
+                grader.preflight()
+            except SandboxUnavailable as exc:
+                raise InfrastructureError(
+                    f"grader {name} runs model code, and the sandbox cannot isolate it here: {exc}. "
+                    f"Fix that, or choose the unsafe backend explicitly with PROCTOR_SANDBOX=process") from None
 
 
 class GraderResolver:
@@ -108,6 +130,7 @@ def ingest(store: RunStore, run: str, problems: Iterable[tuple[int, Problem]],
                     new_completions += 1
             except ValueError as exc:
                 raise BadInput(f"field 'completion': {exc}", completions_file, lineno) from None
+        check_graders(resolver.versions)
         if new_problems or store.run(run).problem_set_hash is None:
             store.set_problem_set_hash(run)
         versions = dict(store.run(run).versions)

@@ -15,7 +15,7 @@ import graders
 import tasks
 from graders.problem import Problem
 from proctor.errors import BadInput
-from proctor.grading import grade_pending, package_versions, progress_bar
+from proctor.grading import check_graders, grade_pending, package_versions, progress_bar
 from proctor.models.base import Model, Request
 from proctor.runner import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from proctor.store import RunStore
@@ -35,9 +35,11 @@ def sample_seed(problem_id: str, sample: int) -> int:
     return int.from_bytes(hashlib.sha256(f"{problem_id}|{sample}".encode()).digest()[:4], "big") >> 1
 
 
-def prepare_run(store: RunStore, run: str, suite: Suite, model: Model) -> dict:
+def prepare_run(store: RunStore, run: str, suite: Suite, model: Model, step: int | None = None) -> dict:
     """Creates the run or checks that a resumed run holds exactly this suite's problems."""
     config = dict(suite.to_config(), model=model.describe())
+    if step is not None:
+        config["step"] = step
     total = sum(f.n for f in suite.families)
     bar = progress_bar(total, "generating problems")
     with store.transaction():
@@ -119,11 +121,11 @@ def collect_completions(store: RunStore, run: str, suite: Suite, model: Model) -
 
 
 def run_suite(store: RunStore, run: str, suite: Suite, model: Model, *, workers: int | None = None,
-              timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB) -> dict:
+              timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB, step: int | None = None) -> dict:
     started = time.monotonic()
-    prepare_run(store, run, suite, model)
-    for name in {tasks.get(f.task).grader for f in suite.families}:
-        graders.get(name)  # a grader that cannot load fails here, before the model spends time
+    # A grader that cannot load, or cannot isolate code here, fails before the model spends time.
+    check_graders({tasks.get(f.task).grader for f in suite.families})
+    prepare_run(store, run, suite, model, step)
     asked = collect_completions(store, run, suite, model)
     generated_at = time.monotonic()
     todo = store.count("completions", run) - store.count("verdicts", run)

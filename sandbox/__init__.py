@@ -1,7 +1,17 @@
 """Isolation: run untrusted code under limits. Knows nothing of grading."""
+from sandbox.base import Limits, RunResult, Sandbox, SandboxError, SandboxUnavailable
 from sandbox.registry import Registry, RegistryError
 
-backends: Registry = Registry("sandbox", "proctor.sandboxes", instantiate=False)
+# Built-in backend name -> the module that registers it (imported on first use,
+# so choosing bwrap never imports the docker SDK).
+BUILTINS = {
+    "process": "sandbox.process",
+    "bwrap": "sandbox.bwrap",
+    "docker": "sandbox.docker",
+}
+DEFAULT = "bwrap"
+
+backends: Registry = Registry("sandbox", "proctor.sandboxes", instantiate=False, builtin_modules=BUILTINS)
 register = backends.register
 
 
@@ -14,4 +24,11 @@ def names() -> list[str]:
     return backends.names()
 
 
-__all__ = ["Registry", "RegistryError", "get", "names", "register"]
+def open_backend(name: str = DEFAULT, **options) -> Sandbox:
+    """A ready backend instance. Raises SandboxUnavailable (with the reason) when
+    `name` cannot isolate code on this machine, RegistryError for an unknown name."""
+    return get(name)(**options)
+
+
+__all__ = ["BUILTINS", "DEFAULT", "Limits", "Registry", "RegistryError", "RunResult", "Sandbox",
+           "SandboxError", "SandboxUnavailable", "get", "names", "open_backend", "register"]

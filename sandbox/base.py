@@ -37,11 +37,19 @@ class SandboxUnavailable(RuntimeError):
     """This backend cannot isolate code on this machine; the message says why."""
 
 
+class SandboxError(RuntimeError):
+    """The harness failed during one run (not the candidate's doing): the caller
+    reports its own failure (an `error` verdict), never a wrong answer."""
+
+
 class Sandbox:
     """Subclass per backend. `files` maps relative paths in the work dir to bytes."""
 
     name: str = ""
     isolated: bool = True  # False only for the explicitly unsafe `process` backend
+    # How to start Python inside this backend: a real interpreter binary (never
+    # pyenv's bash shim), e.g. /usr/bin/python3.11 under bwrap, /usr/bin/python3 in the image.
+    python: str = "python3"
 
     def run(self, command: list[str], files: dict[str, bytes] | None = None, stdin: bytes = b"",
             limits: Limits = Limits()) -> RunResult:  # pragma: no cover - interface

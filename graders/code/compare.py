@@ -1,0 +1,77 @@
+"""Comparison outside the sandbox: type-strict values, and stdout text.
+
+Values are compared in their tagged form (graders.code.protocol), so types are
+exact: 1, 1.0 and True differ, a list is not a tuple, a dict matches by exact
+keys whatever its order. Floats are equal when bit-identical (NaN equals NaN)
+unless the test gives a tolerance, then `math.isclose(rel_tol=tol, abs_tol=tol)`.
+
+Stdout whitespace policy (`normalize_stdout`): line endings `\\r\\n`/`\\r` become
+`\\n`, trailing spaces and tabs on each line are dropped, trailing empty lines
+are dropped. Everything else matters: leading spaces, spaces between tokens,
+letter case, and blank lines inside the output.
+"""
+from __future__ import annotations
+
+import math
+import re
+
+from graders.code.protocol import canonical
+
+
+def _float(text: str) -> float:
+    return float.fromhex(text)
+
+
+def same_value(expected, actual, tolerance: float | None = None) -> bool:
+    """Exact-typed equality of two tagged values (both already well-formed)."""
+    if type(actual) is not list or not actual or actual[0] != expected[0]:
+        return False
+    tag = expected[0]
+    if tag == "float" and len(actual) == 2:
+        return _same_float(_float(expected[1]), _float(actual[1]), tolerance)
+    if tag == "complex" and len(actual) == 3:
+        return all(_same_float(_float(e), _float(a), tolerance) for e, a in zip(expected[1:], actual[1:]))
+    if tag in ("list", "tuple"):
+        return len(expected[1]) == len(actual[1]) and all(
+            same_value(e, a, tolerance) for e, a in zip(expected[1], actual[1]))
+    if tag == "dict":
+        if len(expected[1]) != len(actual[1]):
+            return False
+        by_key = {canonical(k): v for k, v in actual[1]}
+        if len(by_key) != len(actual[1]):
+            return False
+        return all(canonical(k) in by_key and same_value(v, by_key[canonical(k)], tolerance)
+                   for k, v in expected[1])
+    # Sets, and every scalar but floats: the canonical spelling decides (sets
+    # are sorted by encoding, so order does not matter; no tolerance inside sets).
+    return canonical(expected) == canonical(actual)
+
+
+def _same_float(expected: float, actual: float, tolerance: float | None) -> bool:
+    if math.isnan(expected) or math.isnan(actual):
+        return math.isnan(expected) and math.isnan(actual)
+    if tolerance:
+        return math.isclose(expected, actual, rel_tol=tolerance, abs_tol=tolerance)
+    return expected == actual
+
+
+_TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
+
+
+def normalize_stdout(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _TRAILING.sub("", text).rstrip("\n")
+
+
+def same_stdout(expected: str, actual: str) -> bool:
+    return normalize_stdout(expected) == normalize_stdout(actual)
+
+
+def show(tagged, limit: int = 120) -> str:
+    """A short readable form of a tagged value for verdict reasons."""
+    from graders.code.protocol import ProtocolError, decode
+    try:
+        text = repr(decode(tagged))
+    except (ProtocolError, RecursionError):
+        text = "<malformed>"
+    return text if len(text) <= limit else text[:limit - 3] + "..."

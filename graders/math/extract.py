@@ -1,0 +1,81 @@
+"""Where the final answer is in a model's free text.
+
+1. The last `\\boxed{...}` / `\\fbox{...}` with balanced braces. Boxes placed
+   side by side, separated only by connectors ("and", "or", commas, `x =`,
+   `\\quad`), form one answer listing its parts (`\\boxed{-2} and \\boxed{1}`);
+   a box after further reasoning replaces the earlier ones. A last `\\boxed{`
+   that never closes (a truncated output) is unparsable: it never falls back
+   to an earlier box.
+2. Else the rest of the line after the last "final answer is" / "answer is" /
+   "Answer:" (up to the end of its sentence).
+3. Else the last math span (`$...$`, `\\(...\\)`, `\\[...\\]`) or the last number
+   in the final 4,000 characters, whichever ends later.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from graders.extract import Unclosed, boxed_spans  # noqa: F401  (Unclosed is part of this module's contract)
+
+MAX_GAP = 80  # characters between side-by-side boxes
+MAX_GROUP_CHARS = 20_000  # beyond this the joined answer is refused as too large anyway
+TAIL_CHARS = 4_000  # the last-math/last-number fallback looks only at the end of the text
+_CONNECTOR = re.compile(
+    r"^(?:\s|[,;.$&]|\\quad|\\qquad|\\,|\\;|\\text\{[^{}]{0,20}\}|\band\b|\bor\b|\\text\s*or"
+    r"|\b[a-zA-Z](?:_\{?\d+\}?)?\s*=|\\\\)*$"
+)
+_STATEMENT = re.compile(r"\b(?:final answer|answer|correct (?:choice|option))\b\s*(?:is\b|:|=)\s*:?", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"\.\s+(?=[A-Z])|\.\s*$")
+_MATH_SPAN = re.compile(r"\$\$(.{1,2000}?)\$\$|(?<!\\)\$(.{1,2000}?)(?<!\\)\$|\\\((.{1,2000}?)\\\)|\\\[(.{1,2000}?)\\\]",
+                        re.DOTALL)
+_NUMBER = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*/\s*\d+)?")
+_UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
+
+
+@dataclass(frozen=True)
+class Found:
+    text: str
+    source: str  # "boxed", "boxes side by side", "answer statement", "last math", "last number"
+
+
+def find_answer(completion: str) -> Found | None:
+    """The answer text and where it was found; raises Unclosed for a truncated last box."""
+    spans = boxed_spans(completion)
+    if spans:
+        group = [spans[-1]]  # built backwards, from the last box
+        size = len(spans[-1][2])
+        for span in reversed(spans[:-1]):
+            gap = completion[span[1]:group[-1][0]]
+            if len(gap) > MAX_GAP or not _CONNECTOR.match(gap) or size > MAX_GROUP_CHARS:
+                break
+            group.append(span)
+            size += len(span[2]) + 2
+        group.reverse()
+        if len(group) == 1:
+            return Found(group[0][2].strip(), "boxed")
+        return Found(", ".join(s[2].strip() for s in group), "boxes side by side")
+    statements = list(_STATEMENT.finditer(completion))
+    if statements:
+        start = statements[-1].end()
+        end = completion.find("\n", start)
+        line = completion[start:] if end < 0 else completion[start:end]
+        stop = _SENTENCE_END.search(line)
+        if stop:
+            line = line[:stop.start()]
+        line = _UNESCAPED_DOLLAR.sub("", line).strip().strip("*").strip()  # markdown bold around it
+        if line:
+            return Found(line, "answer statement")
+    tail = completion[-TAIL_CHARS:]  # keeps the lazy span regex linear on a 1 MB text
+    last_math = None
+    for last_math in _MATH_SPAN.finditer(tail):
+        pass
+    last_number = None
+    for last_number in _NUMBER.finditer(tail):
+        pass
+    if last_math and (not last_number or last_math.end() >= last_number.end()):
+        inner = next(g for g in last_math.groups() if g is not None)
+        return Found(inner.strip(), "last math")
+    if last_number:
+        return Found(last_number.group(0), "last number")
+    return None

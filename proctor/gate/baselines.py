@@ -1,0 +1,51 @@
+"""`proctor baseline promote RUN [--suite NAME]` / `proctor baseline show`: the accepted run per suite."""
+from __future__ import annotations
+
+import json
+
+from proctor.errors import BadInput
+from proctor.store import RunStore
+
+
+
+def cmd_baseline(args) -> int:
+    with RunStore(args.db) as store:
+        if args.baseline_action == "promote":
+            return _promote(store, args.name, args.suite)
+        return _show(store, args.json)
+
+
+def _promote(store: RunStore, run: str, suite: str | None) -> int:
+    info = store.require_run(run)
+    suite = suite or info.config.get("suite")
+    if not suite:
+        raise BadInput(f"run {run!r} was not made from a suite; name one with --suite NAME")
+    if store.count("verdicts", run) == 0:
+        raise BadInput(f"run {run!r} has no verdicts yet; grade it before promoting it")
+    previous = dict((s, r) for s, r, _ in store.baselines()).get(suite)
+    store.promote_baseline(suite, run)
+    replaced = f" (was {previous!r})" if previous and previous != run else ""
+    print(f"baseline of suite {suite!r} is now run {run!r}{replaced}")
+    return 0
+
+
+def _show(store: RunStore, as_json: bool) -> int:
+    rows = []
+    for suite, run, promoted in store.baselines():
+        info = store.run(run)
+        rows.append({"suite": suite, "run": run, "promoted": promoted, "model": info.model if info else None,
+                     "created": info.created if info else None, "exists": info is not None})
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="baselines")
+    for column in ("suite", "run", "model", "run created", "promoted"):
+        table.add_column(column)
+    for row in rows:
+        run = row["run"] if row["exists"] else f"{row['run']} (deleted)"
+        table.add_row(row["suite"], run, row["model"] or "-", row["created"] or "-", row["promoted"])
+    Console().print(table)
+    return 0

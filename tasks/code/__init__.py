@@ -1,0 +1,1 @@
+"""Code task families, graded by the sandboxed `code` grader."""
