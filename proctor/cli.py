@@ -9,12 +9,11 @@ import json
 import os
 import sys
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Iterator, TextIO
 
 from proctor.errors import EXIT_BAD_INPUT, EXIT_INFRASTRUCTURE, EXIT_OK, BadInput, ProctorError
-from proctor.gate_cli import COMMANDS as GATE_COMMANDS, add_parsers as add_gate_parsers
-from proctor import lmeval_cli
+from proctor.gate.cli import COMMANDS as GATE_COMMANDS, add_parsers as add_gate_parsers
+from proctor.lmeval import command as lmeval_cli
 
 
 class _Parser(argparse.ArgumentParser):
@@ -157,11 +156,8 @@ def cmd_generate(args) -> int:
 
 
 def cmd_grade(args) -> int:
-    from rich.console import Console
-
-    from proctor.grading import grade_pending, ingest, new_run_name, progress_bar
+    from proctor.grading import ingest, new_run_name
     from proctor.jsonl import read_completions, read_problems
-    from proctor.report import render_table, summarize
     from proctor.store import RunStore
 
     if args.from_lm_eval:
@@ -178,20 +174,30 @@ def cmd_grade(args) -> int:
                config={"command": "grade", "problems": os.path.abspath(args.problems),
                        "completions": os.path.abspath(args.completions)},
                problems_file=args.problems, completions_file=args.completions)
-        todo = store.count("completions", run) - store.count("verdicts", run)
-        bar = progress_bar(todo, f"grading {run}")
-        try:
-            grade_pending(store, run, workers=args.workers, timeout=args.timeout, memory_mb=args.memory_mb,
-                          on_verdict=(lambda *_: bar.advance(bar.task_ids[0])) if bar else None)
-        finally:
-            if bar:
-                bar.stop()
-        if args.output:
-            with _output(args.output) as out:
-                for v in store.verdicts(run):
-                    out.write(json.dumps(v.to_dict(), ensure_ascii=False) + "\n")
-        Console(stderr=True).print(render_table(summarize(store.verdicts(run)), title=f"run {run}"))
+        grade_stored_run(store, run, args)
     return EXIT_OK
+
+
+def grade_stored_run(store, run: str, args, note: str = "") -> None:
+    """Grades what the run lacks (with a progress bar), writes `-o`, prints the summary to stderr."""
+    from rich.console import Console
+
+    from proctor.grading import grade_pending, progress_bar
+    from proctor.report import render_table, summarize
+
+    todo = store.count("completions", run) - store.count("verdicts", run)
+    bar = progress_bar(todo, f"grading {run}")
+    try:
+        grade_pending(store, run, workers=args.workers, timeout=args.timeout, memory_mb=args.memory_mb,
+                      on_verdict=(lambda *_: bar.advance(bar.task_ids[0])) if bar else None)
+    finally:
+        if bar:
+            bar.stop()
+    if args.output:
+        with _output(args.output) as out:
+            for v in store.verdicts(run):
+                out.write(json.dumps(v.to_dict(), ensure_ascii=False) + "\n")
+    Console(stderr=True).print(render_table(summarize(store.verdicts(run)), title=f"run {run}{note}"))
 
 
 def cmd_run(args) -> int:
@@ -238,7 +244,7 @@ def cmd_runs(args) -> int:
 
 def cmd_report(args) -> int:
     if args.html or args.baseline:
-        from proctor.html_report import cmd_html_report
+        from proctor.report.html import cmd_html_report
 
         return cmd_html_report(args)
     from rich.console import Console

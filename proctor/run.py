@@ -11,7 +11,6 @@ import sys
 import time
 from typing import Iterator
 
-import graders
 import tasks
 from graders.problem import Problem
 from proctor.errors import BadInput

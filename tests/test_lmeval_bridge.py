@@ -22,7 +22,7 @@ from lm_eval.api.registry import register_model  # noqa: E402
 import proctor  # noqa: E402
 from proctor.errors import BadInput, InfrastructureError  # noqa: E402
 from proctor.lmeval import task_configs, task_name, write_task_folder  # noqa: E402
-from proctor.lmeval_bridge import DOC_FIELDS, build_dataset, doc_problem, problem_doc, process_results  # noqa: E402
+from proctor.lmeval.bridge import DOC_FIELDS, build_dataset, doc_problem, problem_doc, process_results  # noqa: E402
 from proctor.models import open_model  # noqa: E402
 from proctor.models.base import Request  # noqa: E402
 from proctor.suite import Decoding, load_suite  # noqa: E402
@@ -156,7 +156,7 @@ def test_the_yaml_folder_loads_through_lm_evals_own_loader(suite_file, tmp_path)
     from lm_eval.tasks import TaskManager
     from lm_eval.tasks._yaml_loader import load_yaml
 
-    from proctor import lmeval_bridge
+    from proctor.lmeval import bridge as lmeval_bridge
 
     written = write_task_folder(tmp_path / "tasks_dir", load_suite(suite_file))
     assert sorted(p.name for p in written) == ["proctor_arith_integer.yaml", "proctor_code_functions.yaml",
@@ -177,7 +177,7 @@ def test_cli_writes_the_folder(suite_file, tmp_path, cli):
     assert done.code == 0, done.err
     assert "--tasks proctor_tiny" in done.err and "--confirm_run_unsafe_code" in done.err
     text = (tmp_path / "folder" / "proctor_code_functions.yaml").read_text()
-    assert "unsafe_code: true" in text and "!function proctor.lmeval_bridge.process_results" in text
+    assert "unsafe_code: true" in text and "!function proctor.lmeval.bridge.process_results" in text
     everything = cli("lm-eval-tasks", tmp_path / "all", "--n", "3")  # no suite: every registered task
     assert everything.code == 0, everything.err
     import tasks

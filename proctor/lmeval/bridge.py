@@ -3,8 +3,8 @@
 The task YAMLs written by `proctor lm-eval-tasks` (and the dicts of
 `proctor.lmeval.task_configs`) point here:
 
-    custom_dataset:  !function proctor.lmeval_bridge.build_dataset
-    process_results: !function proctor.lmeval_bridge.process_results
+    custom_dataset:  !function proctor.lmeval.bridge.build_dataset
+    process_results: !function proctor.lmeval.bridge.process_results
 
 `build_dataset` receives the task's `metadata` as keyword arguments (lm-eval
 0.4.13, `ConfigurableTask.download`), so the family's task, n, seed and

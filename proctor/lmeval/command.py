@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 
@@ -60,11 +59,9 @@ def cmd_lm_eval_tasks(args) -> int:
 
 
 def cmd_grade_from_lm_eval(args) -> int:
-    from rich.console import Console
-
-    from proctor.grading import grade_pending, ingest, new_run_name, progress_bar
-    from proctor.lmeval_samples import read_sample_log
-    from proctor.report import render_table, summarize
+    from proctor.cli import grade_stored_run
+    from proctor.grading import ingest, new_run_name
+    from proctor.lmeval.samples import read_sample_log
     from proctor.store import RunStore
 
     if args.problems is not None or args.completions is not None:
@@ -79,20 +76,6 @@ def cmd_grade_from_lm_eval(args) -> int:
         ingest(store, run, log.problems, log.completions, grader=args.grader, model=log.model,
                config={"command": "grade", "from_lm_eval": os.path.abspath(log.path), "lm_eval_task": log.task},
                problems_file=log.path, completions_file=log.path)
-        todo = store.count("completions", run) - store.count("verdicts", run)
-        bar = progress_bar(todo, f"grading {run}")
-        try:
-            grade_pending(store, run, workers=args.workers, timeout=args.timeout, memory_mb=args.memory_mb,
-                          on_verdict=(lambda *_: bar.advance(bar.task_ids[0])) if bar else None)
-        finally:
-            if bar:
-                bar.stop()
-        if args.output:
-            from proctor.cli import _output
-
-            with _output(args.output) as out:
-                for v in store.verdicts(run):
-                    out.write(json.dumps(v.to_dict(), ensure_ascii=False) + "\n")
         note = f" ({log.skipped_filter_lines} lines of further filters skipped)" if log.skipped_filter_lines else ""
-        Console(stderr=True).print(render_table(summarize(store.verdicts(run)), title=f"run {run}{note}"))
+        grade_stored_run(store, run, args, note)
     return EXIT_OK

@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from proctor.errors import BadInput
-from proctor.report import Z95, mean_interval, summarize, wilson_interval
+from proctor.report.summary import Z95, mean_interval, summarize, wilson_interval
 from proctor.store import RunInfo, RunStore, StoredVerdict
 
 SLOWEST = 15
@@ -42,7 +42,7 @@ def cmd_html_report(args) -> int:
 
 
 def build_report(store: RunStore, run: str, baseline: str | None = None) -> str:
-    from proctor import plots
+    from proctor.report import plots
 
     info = store.require_run(run)
     verdicts = list(store.verdicts(run))
@@ -76,7 +76,7 @@ def build_report(store: RunStore, run: str, baseline: str | None = None) -> str:
 
 def accuracy_by_difficulty(verdicts: list[StoredVerdict], difficulty: dict[str, object]):
     """family -> [(level, Estimate)] over scored items whose problem records an integer difficulty."""
-    from proctor.plots import Estimate
+    from proctor.report.plots import Estimate
 
     per_item: dict[tuple[str, int], dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for v in verdicts:
@@ -94,7 +94,7 @@ def trend_points(store: RunStore, info: RunInfo):
 
     x is the checkpoint step (config "step") when every such run records one, else the run's creation time.
     """
-    from proctor.plots import Estimate
+    from proctor.report.plots import Estimate
 
     suite = info.config.get("suite")
     peers = [r for r in store.runs() if r.model == info.model and r.config.get("suite") == suite]
@@ -112,7 +112,7 @@ def trend_points(store: RunStore, info: RunInfo):
 
 
 def _delta_section(store: RunStore, run: str, baseline: str) -> list[str]:
-    from proctor import plots
+    from proctor.report import plots
     from proctor.gate.outcome import run_gate
     from proctor.gate.sides import load_run
 
@@ -137,7 +137,7 @@ def _delta_section(store: RunStore, run: str, baseline: str) -> list[str]:
 
 
 def _trend_section(store: RunStore, info: RunInfo) -> list[str]:
-    from proctor import plots
+    from proctor.report import plots
 
     series, x_label, current, count = trend_points(store, info)
     suite = info.config.get("suite")
@@ -149,7 +149,7 @@ def _trend_section(store: RunStore, info: RunInfo) -> list[str]:
 
 
 def _slowest_and_unscored(verdicts: list[StoredVerdict]) -> list[str]:
-    from proctor import plots
+    from proctor.report import plots
 
     parts = ["<h2>Slowest items</h2>"]
     slowest = sorted(verdicts, key=lambda v: (-v.verdict.elapsed_ms, v.id, v.sample))[:SLOWEST]

@@ -28,7 +28,7 @@ import tasks
 from proctor.errors import BadInput
 from proctor.suite import Family, Suite, load_suite
 
-BRIDGE = "proctor.lmeval_bridge"
+BRIDGE = "proctor.lmeval.bridge"
 
 
 def task_name(label: str) -> str:
@@ -99,7 +99,7 @@ def _check_names(configs: list[dict], suite: str) -> None:
 
 def task_configs(suite_or_families: Suite | str | Path | Family | Iterable[Family]) -> list[dict]:
     """lm-eval task config dicts (callables included) for `simple_evaluate(tasks=...)`."""
-    from proctor import lmeval_bridge
+    from proctor.lmeval import bridge as lmeval_bridge
 
     suite, families = _families(suite_or_families)
     functions = {"build_dataset": lmeval_bridge.build_dataset, "process_results": lmeval_bridge.process_results}

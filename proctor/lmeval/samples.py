@@ -22,7 +22,7 @@ from pathlib import Path
 from graders.problem import Problem
 from proctor.errors import BadInput
 from proctor.jsonl import read_objects
-from proctor.lmeval_bridge import doc_problem, is_problem_doc
+from proctor.lmeval.bridge import doc_problem, is_problem_doc
 
 # lm-eval's EvaluationTracker names the file samples_<task>_<datetime.isoformat() with ':' -> '-'>.jsonl
 SAMPLES_NAME = re.compile(r"^samples_(?P<task>.+)_(?P<date>\d{4}-\d{2}-\d{2}T[0-9.\-]+)\.jsonl$")
