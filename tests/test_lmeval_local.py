@@ -1,6 +1,6 @@
 """lm-eval for real, offline, against the bundled SmolLM2 served by llama-cpp-python on 127.0.0.1.
 
-Three paths over the same seeded problems, one small family of each kind, must agree:
+Three paths over the same seeded problems, every built-in family, must agree:
 1. the exported YAML folder under the real `lm_eval` CLI (lm-eval's metric = proctor's grader);
 2. `proctor grade --from-lm-eval` re-grading that CLI's sample logs;
 3. `proctor run --model lm-eval:local-chat-completions` (lm-eval's model class driven by proctor).
@@ -26,32 +26,18 @@ from proctor.models import open_model  # noqa: E402
 from proctor.models.base import Request  # noqa: E402
 from proctor.suite import Decoding  # noqa: E402
 
-# One small family of each kind (arithmetic, math, JSON, sandboxed code); max_tokens keeps answers
-# short. arith at difficulty 1 is where this model is neither always right nor always wrong.
-SUITE = """
-name = "local"
-[defaults]
-max_tokens = 40
-seed = 4
-[[family]]
-task = "arith.integer"
-n = 4
-params = { difficulty = 1 }
-[[family]]
-task = "math.linear"
-n = 2
-[[family]]
-task = "json.extract"
-n = 1
-params = { difficulty = 1 }
-[[family]]
-task = "code.functions"
-n = 1
-max_tokens = 96
-"""
-FAMILIES = {"proctor_arith_integer": "arith.integer", "proctor_math_linear": "math.linear",
-            "proctor_json_extract": "json.extract", "proctor_code_functions": "code.functions"}
-SIZES = {"proctor_arith_integer": 4, "proctor_math_linear": 2, "proctor_json_extract": 1, "proctor_code_functions": 1}
+# Every built-in family, a problem or a few each; max_tokens keeps answers short. arith at
+# difficulty 1 is where this model is neither always right nor always wrong.
+import tasks  # noqa: E402
+
+SIZES_BY_FAMILY = {name: {"arith.integer": 4, "math.linear": 2}.get(name, 1) for name in sorted(tasks.BUILTINS)}
+SUITE = 'name = "local"\n[defaults]\nmax_tokens = 40\nseed = 4\n' + "".join(
+    f'[[family]]\ntask = "{name}"\nn = {n}\n'
+    + ("params = { difficulty = 1 }\n" if name in ("arith.integer", "json.extract") else "")
+    + ("max_tokens = 96\n" if name.startswith("code.") else "")
+    for name, n in SIZES_BY_FAMILY.items())
+FAMILIES = {"proctor_" + name.replace(".", "_"): name for name in SIZES_BY_FAMILY}
+SIZES = {lm_task: SIZES_BY_FAMILY[name] for lm_task, name in FAMILIES.items()}
 
 
 def chat_args(server) -> str:
