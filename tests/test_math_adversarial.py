@@ -203,3 +203,16 @@ def test_refused_as_too_large(completion):
     verdict = GRADER.grade(Problem("adv", "math.adversarial", "", "2"), completion)
     assert verdict.status == "unparsable"
     assert "too large" in verdict.reason
+
+
+def test_the_200_through_the_runner_all_get_verdicts_within_the_timeout_and_the_run_finishes():
+    """The same 200, graded the way a run grades them: pool workers with a hard per-item kill.
+    The guards, not the kill, must decide each one: no item may need the timeout."""
+    from proctor.runner import GradingPool, Job
+
+    jobs = [Job(index, "math", Problem(f"adv-{index}", "math.adversarial", "", REFERENCES[index % len(REFERENCES)]),
+                completion) for index, (completion, _) in enumerate(COMPLETIONS)]
+    with GradingPool(workers=2, timeout=10.0) as pool:
+        verdicts = dict(pool.grade(jobs))
+    assert sorted(verdicts) == list(range(200))
+    assert not [i for i, v in verdicts.items() if v.status in ("timeout", "error")]
