@@ -9,9 +9,11 @@ PYTHON ?= $(shell command -v python3.11 >/dev/null && python3.11 -c 'import sys;
 # outside the checkout, keyed by version, so the next run on the same machine
 # skips them; a fresh machine rebuilds them.
 export PROCTOR_CACHE ?= /var/cache/proctor
-# bubblewrap: the default sandbox. Chromium (the HTML report's browser test) and
-# the Docker engine come from their own scripts below.
-APT_PACKAGES := bubblewrap
+# Every Debian package in one apt transaction (one `apt-get update`, and only when
+# something is missing): bubblewrap, the default sandbox; Chromium and its driver
+# for the HTML report's browser test; Docker's engine and debootstrap for the
+# docker backend and its image (scripts/docker_engine.sh starts and builds them).
+APT_PACKAGES := bubblewrap chromium chromium-driver docker.io debootstrap
 
 .PHONY: install demo test bench docker clean
 
@@ -19,7 +21,6 @@ install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml Makefile $(wildcard scripts/*.sh)
 	bash scripts/install_system.sh $(APT_PACKAGES)
-	bash scripts/install_browser.sh
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip setuptools wheel
 	$(VENV)/bin/pip install --quiet -e '.[dev]'

@@ -17,6 +17,8 @@ import signal
 import threading
 import time
 
+from sandbox.processes import process_alive
+
 # A non-root user on cgroup v2 can point this at a subtree systemd delegated to them.
 ROOT = os.environ.get("PROCTOR_CGROUP_ROOT", "/sys/fs/cgroup")
 _counter = itertools.count()
@@ -34,15 +36,6 @@ def detect(root: str = ROOT) -> str | None:
         return "v1"
     return None
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    return True
 
 
 def _write(path: str, value: str) -> None:
@@ -197,7 +190,8 @@ class Cgroups:
                 continue
             for leaf in names:
                 parts = leaf.split("-")
-                if len(parts) == 3 and parts[0] == "run" and parts[1].isdigit() and not _alive(int(parts[1])):
+                if (len(parts) == 3 and parts[0] == "run" and parts[1].isdigit()
+                        and not process_alive(int(parts[1]))):
                     leaves.setdefault(leaf, []).append(os.path.join(parent, leaf))
         for dirs in leaves.values():
             self.discard(RunCgroup(dirs, [os.path.join(d, "cgroup.procs") for d in dirs], "", ""))

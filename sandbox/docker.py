@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 import sandbox
 from sandbox.base import Limits, RunResult, Sandbox, SandboxError, SandboxUnavailable
 from sandbox.files import checked_files
+from sandbox.processes import process_alive
 from sandbox.seccomp import deny_list_bpf
 
 DEFAULT_IMAGE = os.environ.get("PROCTOR_DOCKER_IMAGE", "proctor-python:bookworm")
@@ -74,15 +75,6 @@ def _tar(files: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
 
 @sandbox.register("docker")
 class DockerSandbox(Sandbox):
@@ -117,7 +109,7 @@ class DockerSandbox(Sandbox):
         """Containers a crashed proctor process left behind on this engine."""
         for container in self.client.containers.list(all=True, filters={"label": OWNER_LABEL}):
             owner = container.labels.get(OWNER_LABEL, "")
-            if owner.isdigit() and not _alive(int(owner)):
+            if owner.isdigit() and not process_alive(int(owner)):
                 self._background.submit(self._destroy, container)
 
     def _start_container(self, limits: Limits):
