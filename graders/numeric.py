@@ -63,9 +63,11 @@ def extract_answer(completion: str) -> tuple[str | None, str]:
         return boxed, "boxed"
     stated = answer_statement(completion)
     if stated is not None:
+        if parse_number(stated) is not None:
+            return stated, "answer statement"
         numbers = _NUMBER_RE.findall(stated)
-        if parse_number(stated) is not None or len(numbers) <= 1:
-            return (numbers[0] if numbers and parse_number(stated) is None else stated), "answer statement"
+        if len(numbers) <= 1:
+            return (numbers[0] if numbers else stated), "answer statement"
         if "=" in stated:  # "the answer is 3 + 4 = 7": the result comes last
             return numbers[-1], "answer statement"
         raise Ambiguous(stated)

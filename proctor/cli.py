@@ -156,7 +156,7 @@ def cmd_generate(args) -> int:
 
 
 def cmd_grade(args) -> int:
-    from proctor.grading import ingest, new_run_name
+    from proctor.grading import check_grading_options, ingest, new_run_name
     from proctor.jsonl import read_completions, read_problems
     from proctor.store import RunStore
 
@@ -164,10 +164,7 @@ def cmd_grade(args) -> int:
         return lmeval_cli.cmd_grade_from_lm_eval(args)
     if args.problems is None or args.completions is None:
         raise BadInput("grade needs PROBLEMS and COMPLETIONS files (or --from-lm-eval SAMPLES.jsonl)")
-    if args.timeout <= 0:
-        raise BadInput(f"--timeout must be a positive number of seconds, got {args.timeout:g}")
-    if args.workers is not None and args.workers < 0:
-        raise BadInput(f"--workers must be 0 (grade in-process) or more, got {args.workers}")
+    check_grading_options(args.timeout, args.workers)
     run = args.run or new_run_name("grade")
     with RunStore(args.db) as store:
         ingest(store, run, read_problems(args.problems), read_completions(args.completions), grader=args.grader,
@@ -182,36 +179,37 @@ def grade_stored_run(store, run: str, args, note: str = "") -> None:
     """Grades what the run lacks (with a progress bar), writes `-o`, prints the summary to stderr."""
     from rich.console import Console
 
-    from proctor.grading import grade_pending, progress_bar
+    from proctor.grading import grade_pending
     from proctor.report import render_table, summarize
 
-    todo = store.count("completions", run) - store.count("verdicts", run)
-    bar = progress_bar(todo, f"grading {run}")
-    try:
-        grade_pending(store, run, workers=args.workers, timeout=args.timeout, memory_mb=args.memory_mb,
-                      on_verdict=(lambda *_: bar.advance(bar.task_ids[0])) if bar else None)
-    finally:
-        if bar:
-            bar.stop()
+    grade_pending(store, run, workers=args.workers, timeout=args.timeout, memory_mb=args.memory_mb,
+                  progress=f"grading {run}")
     if args.output:
         with _output(args.output) as out:
-            for v in store.verdicts(run):
-                out.write(json.dumps(v.to_dict(), ensure_ascii=False) + "\n")
-    Console(stderr=True).print(render_table(summarize(store.verdicts(run)), title=f"run {run}{note}"))
+            summaries = summarize(_written(store.verdicts(run), out))  # one pass over the verdicts for both
+    else:
+        summaries = summarize(store.verdicts(run))
+    Console(stderr=True).print(render_table(summaries, title=f"run {run}{note}"))
+
+
+def _written(verdicts, out: TextIO):
+    """The verdicts, each written to `out` as a JSONL line on its way through."""
+    for v in verdicts:
+        out.write(json.dumps(v.to_dict(), ensure_ascii=False) + "\n")
+        yield v
 
 
 def cmd_run(args) -> int:
     from rich.console import Console
 
-    from proctor.grading import new_run_name
+    from proctor.grading import check_grading_options, new_run_name
     from proctor.models import open_model
     from proctor.report import render_table, summarize
     from proctor.run import run_suite
     from proctor.store import RunStore
     from proctor.suite import load_suite
 
-    if args.timeout <= 0:
-        raise BadInput(f"--timeout must be a positive number of seconds, got {args.timeout:g}")
+    check_grading_options(args.timeout)
     suite = load_suite(args.suite)
     run = args.run or new_run_name(suite.name)
     model = open_model(args.model, args.model_args)

@@ -11,7 +11,7 @@ import json
 import platform
 import sys
 import time
-from typing import Callable, Iterable
+from typing import Iterable
 
 import graders
 import tasks
@@ -123,7 +123,7 @@ def ingest(store: RunStore, run: str, problems: Iterable[tuple[int, Problem]],
                 if row is None:
                     raise BadInput(f"field 'id': no problem with id {pid!r} in {problems_file}",
                                    completions_file, lineno)
-                task = row[0]
+                task = task_of[pid] = row[0]
             try:
                 if store.add_completion(run, offset + lineno, pid, sample,
                                         resolver.grader_for(task, completions_file, lineno), text):
@@ -131,34 +131,52 @@ def ingest(store: RunStore, run: str, problems: Iterable[tuple[int, Problem]],
             except ValueError as exc:
                 raise BadInput(f"field 'completion': {exc}", completions_file, lineno) from None
         check_graders(resolver.versions)
-        if new_problems or store.run(run).problem_set_hash is None:
+        stored = store.run(run)
+        if new_problems or stored.problem_set_hash is None:
             store.set_problem_set_hash(run)
-        versions = dict(store.run(run).versions)
+        versions = dict(stored.versions)
         versions.setdefault("graders", {}).update(resolver.versions)
         store.db.execute("UPDATE runs SET versions = ? WHERE name = ?",
                          (json.dumps(versions, sort_keys=True), run))
     return {"problems": new_problems, "completions": new_completions}
 
 
+def check_grading_options(timeout: float, workers: int | None = None) -> None:
+    """The grading options a command takes from its user (--timeout, --workers), as one-line bad input."""
+    if timeout <= 0:
+        raise BadInput(f"--timeout must be a positive number of seconds, got {timeout:g}")
+    if workers is not None and workers < 0:
+        raise BadInput(f"--workers must be 0 (grade in-process) or more, got {workers}")
+
+
 def grade_pending(store: RunStore, run: str, *, workers: int | None = None, timeout: float = DEFAULT_TIMEOUT,
-                  memory_mb: int = DEFAULT_MEMORY_MB,
-                  on_verdict: Callable[[str, int, Verdict], None] | None = None) -> int:
-    """Grades every stored completion of `run` that has no verdict yet; returns how many."""
+                  memory_mb: int = DEFAULT_MEMORY_MB, progress: str | None = None) -> int:
+    """Grades every stored completion of `run` that has no verdict yet; returns how many.
+
+    With `progress`, a progress bar so described shows on a terminal.
+    """
+    bar = None
+    if progress is not None:
+        bar = progress_bar(store.count("completions", run) - store.count("verdicts", run), progress)
     jobs = (Job(key, grader, problem, completion) for key, grader, problem, completion in store.pending(run))
     batch: list[tuple[str, int, Verdict]] = []
     last_flush = time.monotonic()
     done = 0
-    with GradingPool(workers=workers, timeout=timeout, memory_mb=memory_mb) as pool:
-        for (pid, sample), verdict in pool.grade(jobs):
-            batch.append((pid, sample, verdict))
-            done += 1
-            if on_verdict is not None:
-                on_verdict(pid, sample, verdict)
-            if len(batch) >= FLUSH_EVERY_ITEMS or time.monotonic() - last_flush > FLUSH_EVERY_SECONDS:
+    try:
+        with GradingPool(workers=workers, timeout=timeout, memory_mb=memory_mb) as pool:
+            for (pid, sample), verdict in pool.grade(jobs):
+                batch.append((pid, sample, verdict))
+                done += 1
+                if bar:
+                    bar.advance(bar.task_ids[0])
+                if len(batch) >= FLUSH_EVERY_ITEMS or time.monotonic() - last_flush > FLUSH_EVERY_SECONDS:
+                    store.add_verdicts(run, batch)
+                    batch, last_flush = [], time.monotonic()
+            if batch:
                 store.add_verdicts(run, batch)
-                batch, last_flush = [], time.monotonic()
-        if batch:
-            store.add_verdicts(run, batch)
+    finally:
+        if bar:
+            bar.stop()
     return done
 
 

@@ -53,6 +53,14 @@ def field(obj: dict, key: str, kinds: type | tuple, file: str, line: int, allowe
     return value
 
 
+def sample_field(obj: dict, file: str, line: int) -> int:
+    """The optional 'sample' of a completion or verdict line: a non-negative integer, 0 when absent."""
+    sample = obj.get("sample", 0)
+    if isinstance(sample, bool) or not isinstance(sample, int) or sample < 0:
+        raise BadInput(f"field 'sample' must be a non-negative integer, got {json.dumps(sample)}", file, line)
+    return sample
+
+
 def read_problems(path: str | Path) -> Iterator[tuple[int, Problem]]:
     name = str(path)
     for lineno, obj in read_objects(path):
@@ -73,7 +81,4 @@ def read_completions(path: str | Path) -> Iterator[tuple[int, str, int, str]]:
     for lineno, obj in read_objects(path):
         problem_id = field(obj, "id", (str, int), name, lineno, "the id of a problem")
         completion = field(obj, "completion", str, name, lineno, "a string")
-        sample = obj.get("sample", 0)
-        if isinstance(sample, bool) or not isinstance(sample, int) or sample < 0:
-            raise BadInput(f"field 'sample' must be a non-negative integer, got {json.dumps(sample)}", name, lineno)
-        yield lineno, str(problem_id), sample, completion
+        yield lineno, str(problem_id), sample_field(obj, name, lineno), completion

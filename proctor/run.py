@@ -127,14 +127,7 @@ def run_suite(store: RunStore, run: str, suite: Suite, model: Model, *, workers:
     prepare_run(store, run, suite, model, step)
     asked = collect_completions(store, run, suite, model)
     generated_at = time.monotonic()
-    todo = store.count("completions", run) - store.count("verdicts", run)
-    bar = progress_bar(todo, "grading")
-    try:
-        graded = grade_pending(store, run, workers=workers, timeout=timeout, memory_mb=memory_mb,
-                               on_verdict=(lambda *_: bar.advance(bar.task_ids[0])) if bar else None)
-    finally:
-        if bar:
-            bar.stop()
+    graded = grade_pending(store, run, workers=workers, timeout=timeout, memory_mb=memory_mb, progress="grading")
     timing = {"asked": asked, "graded": graded, "generation_seconds": round(generated_at - started, 1),
               "grading_seconds": round(time.monotonic() - generated_at, 1)}
     print(f"run {run}: asked the model {asked} times in {timing['generation_seconds']} s, "

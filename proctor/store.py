@@ -99,6 +99,13 @@ class StoredVerdict:
         return data
 
 
+_RUN_COLUMNS = "name, created, model, config, versions, problem_set_hash"
+
+
+def _run_info(row: tuple) -> RunInfo:
+    return RunInfo(row[0], row[1], row[2], json.loads(row[3]), json.loads(row[4]), row[5])
+
+
 def default_db_path() -> str:
     return os.environ.get("PROCTOR_DB") or DEFAULT_DB
 
@@ -138,23 +145,21 @@ class RunStore:
 
     # --- runs ------------------------------------------------------------------
     def run(self, name: str) -> RunInfo | None:
-        row = self.db.execute(
-            "SELECT name, created, model, config, versions, problem_set_hash FROM runs WHERE name = ?", (name,)
-        ).fetchone()
-        if row is None:
-            return None
-        return RunInfo(row[0], row[1], row[2], json.loads(row[3]), json.loads(row[4]), row[5])
+        row = self.db.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE name = ?", (name,)).fetchone()
+        return None if row is None else _run_info(row)
 
     def require_run(self, name: str) -> RunInfo:
         info = self.run(name)
         if info is None:
-            known = ", ".join(r.name for r in self.runs()[-10:]) or "none"
-            raise BadInput(f"no run named {name!r} in {self.path}; recent runs: {known}")
+            raise BadInput(f"no run named {name!r} in {self.path}; recent runs: {self.recent_runs()}")
         return info
 
+    def recent_runs(self, count: int = 10) -> str:
+        """The names of the last `count` runs, for a message about a run that is not there."""
+        return ", ".join(r.name for r in self.runs()[-count:]) or "none"
+
     def runs(self) -> list[RunInfo]:
-        rows = self.db.execute("SELECT name FROM runs ORDER BY created, name").fetchall()
-        return [self.run(r[0]) for r in rows]
+        return [_run_info(row) for row in self.db.execute(f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY created, name")]
 
     def create_run(self, name: str, model: str | None, config: dict, versions: dict) -> None:
         self.db.execute(

@@ -122,6 +122,12 @@ def _parse_family(raw: dict, file: str, line: int | None) -> Family:
         shown = raw.get(field_name, "<missing>")
         return BadInput(f"[[family]] {raw.get('task', '?')}: field {field_name!r} is {shown!r}; {allowed}", file, line)
 
+    def number(field_name: str, default, kinds: type | tuple, within, allowed: str):
+        value = raw.get(field_name, default)
+        if isinstance(value, bool) or not isinstance(value, kinds) or not within(value):
+            raise fail(field_name, allowed)
+        return value
+
     for key in raw:
         if key not in FAMILY_FIELDS:
             raise BadInput(f"[[family]] {raw.get('task', '?')}: unknown field {key!r}; allowed: "
@@ -140,26 +146,15 @@ def _parse_family(raw: dict, file: str, line: int | None) -> Family:
         params = task.resolve_params(params)
     except TaskParameterError as exc:
         raise BadInput(f"[[family]] {task_name}: field 'params': {exc}", file, line) from None
-    seed = raw.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise fail("seed", "it must be an integer")
-    k = raw.get("k", 1)
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 1000:
-        raise fail("k", "it must be an integer from 1 to 1000 (samples per problem)")
-    margin = raw.get("margin", DEFAULT_MARGIN)
-    if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not 0 <= margin < 1:
-        raise fail("margin", "it must be a number in [0, 1)")
-    n = raw.get("n")
-    if n == "auto":
+    seed = number("seed", 0, int, lambda v: True, "it must be an integer")
+    k = number("k", 1, int, lambda v: 1 <= v <= 1000, "it must be an integer from 1 to 1000 (samples per problem)")
+    margin = number("margin", DEFAULT_MARGIN, (int, float), lambda v: 0 <= v < 1, "it must be a number in [0, 1)")
+    if raw.get("n") == "auto":
         n = _auto_n(raw, float(margin), file, line)
-    elif isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise fail("n", "it must be a positive integer or \"auto\"")
-    temperature = raw.get("temperature", 0.0)
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not 0 <= temperature <= 5:
-        raise fail("temperature", "it must be a number from 0 to 5")
-    max_tokens = raw.get("max_tokens", 256)
-    if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or not 1 <= max_tokens <= 1_000_000:
-        raise fail("max_tokens", "it must be a positive integer")
+    else:
+        n = number("n", None, int, lambda v: v >= 1, "it must be a positive integer or \"auto\"")
+    temperature = number("temperature", 0.0, (int, float), lambda v: 0 <= v <= 5, "it must be a number from 0 to 5")
+    max_tokens = number("max_tokens", 256, int, lambda v: 1 <= v <= 1_000_000, "it must be a positive integer")
     stop = raw.get("stop", [])
     if isinstance(stop, str):
         stop = [stop]

@@ -33,11 +33,11 @@ import time
 import sandbox
 from sandbox.base import Limits, RunResult, Sandbox, SandboxError, SandboxUnavailable
 from sandbox.cgroups import ROOT, Cgroups, CgroupUnavailable
-from sandbox.files import checked_files, parent_dirs
+from sandbox.files import checked_files, memfd, parent_dirs
 from sandbox.interpreter import find_python
 from sandbox.rlimits import MB, PRLIMIT_FLAGS, apply, rlimits_for
 from sandbox.seccomp import deny_list_bpf
-from sandbox.streams import collect, wait_exit
+from sandbox.streams import run_popen
 
 WORKDIR = "/work"
 ENVIRONMENT = {"PATH": "/usr/bin:/bin", "HOME": WORKDIR, "TMPDIR": "/tmp", "LANG": "C.UTF-8"}
@@ -83,20 +83,15 @@ def _system_view() -> list[str]:
     return args + ["--proc", "/proc", "--dev", "/dev"]
 
 
+def _tool(name: str) -> str | None:
+    """Path of system tool `name`: on $PATH, else /usr/bin (a cleared PATH)."""
+    return shutil.which(name) or (f"/usr/bin/{name}" if os.path.exists(f"/usr/bin/{name}") else None)
+
+
 def _drop_root() -> None:
     os.setgroups([])
     os.setresgid(NOBODY, NOBODY, NOBODY)
     os.setresuid(NOBODY, NOBODY, NOBODY)
-
-
-def _memfd(data: bytes) -> int:
-    """An fd (not inherited by default) from which bwrap can read `data`."""
-    fd = os.memfd_create("proctor", os.MFD_CLOEXEC)
-    with memoryview(data) as view:
-        while view:
-            view = view[os.write(fd, view):]
-    os.lseek(fd, 0, os.SEEK_SET)
-    return fd
 
 
 def _read_child_pid(fd: int, deadline: float) -> int | None:
@@ -152,7 +147,7 @@ class BwrapSandbox(Sandbox):
                  ro_binds: dict[str, str] | None = None, seccomp: bool = True, warm: bool = False):
         if not sys.platform.startswith("linux"):
             raise SandboxUnavailable(f"bubblewrap needs Linux; this is {sys.platform}")
-        self.bwrap = bwrap or shutil.which("bwrap") or ("/usr/bin/bwrap" if os.path.exists("/usr/bin/bwrap") else None)
+        self.bwrap = bwrap or _tool("bwrap")
         if self.bwrap is None:
             raise SandboxUnavailable("bubblewrap is not installed (Debian: apt-get install bubblewrap; "
                                      "`make install` does it)")
@@ -166,7 +161,7 @@ class BwrapSandbox(Sandbox):
         except CgroupUnavailable as exc:
             raise SandboxUnavailable(f"no memory/pids limits possible: {exc}") from exc
         self.seccomp = deny_list_bpf() if seccomp else None
-        setpriv = shutil.which("setpriv") or ("/usr/bin/setpriv" if os.path.exists("/usr/bin/setpriv") else None)
+        setpriv = _tool("setpriv")
         # bwrap started by root maps the sandbox's uid 65534 to host uid 0, and
         # the kernel lets host uid 0 write kernel settings in /proc/sys (core_pattern,
         # modprobe: code execution as root) and /proc/sysrq-trigger by file mode
@@ -178,7 +173,7 @@ class BwrapSandbox(Sandbox):
         # rlimits are set in the exec chain (util-linux `prlimit`, after the switch to
         # nobody): setting them from here by pid would need CAP_SYS_RESOURCE over a
         # process of another user, which root in a container may lack.
-        self.prlimit = shutil.which("prlimit") or ("/usr/bin/prlimit" if os.path.exists("/usr/bin/prlimit") else None)
+        self.prlimit = _tool("prlimit")
         if not (self.launcher and self.prlimit):
             self.launcher = []  # everything in a preexec hook then: slower, same guarantees
         why = _probe(tuple(self.launcher), self.bwrap, self.python)
@@ -205,10 +200,10 @@ class BwrapSandbox(Sandbox):
         # Each file reaches the tmpfs through a memfd that bwrap copies: no host
         # directory is ever bind-mounted into the sandbox.
         for path, data in files.items():
-            fds.append(_memfd(data))
+            fds.append(memfd(data))
             argv += ["--perms", "0644", "--file", str(fds[-1]), f"{WORKDIR}/{path}"]
         if self.seccomp:
-            fds.append(_memfd(self.seccomp))
+            fds.append(memfd(self.seccomp))
             argv += ["--seccomp", str(fds[-1])]
         # bwrap builds the root on a tmpfs of its own that would otherwise be
         # writable and unbounded: freeze it once everything is in place.
@@ -313,11 +308,6 @@ class BwrapSandbox(Sandbox):
         proc, group = self._launch(list(command), files, limits, limits.memory_mb * MB, limits.processes,
                                    deadline)
         try:
-            pipes = []
-            for stream in (proc.stdin, proc.stdout, proc.stderr):
-                pipes.append(os.dup(stream.fileno()))  # `collect` owns and closes its copies
-                stream.close()
-
             def kill() -> None:
                 # The command (pid 1 of its namespace) has PDEATHSIG from bwrap
                 # (--die-with-parent): killing bwrap ends the whole pid namespace;
@@ -328,15 +318,8 @@ class BwrapSandbox(Sandbox):
                     pass
                 group.kill_all()
 
-            got = collect(pipes[0], pipes[1], pipes[2], stdin, limits.output_bytes, deadline, kill)
-            reaped = wait_exit(proc.pid, deadline if not got.timed_out else time.monotonic() + 5)
-            if reaped is None:
-                got.timed_out = True
-                kill()
-                reaped = wait_exit(proc.pid, time.monotonic() + 5)
+            got, usage = run_popen(proc, stdin, limits.output_bytes, deadline, kill)
             wall = time.monotonic() - start
-            status, usage = reaped if reaped else (None, None)
-            proc.returncode = os.waitstatus_to_exitcode(status) if status is not None else -9
             # Nothing may outlive the run. bwrap reports the exit code before its
             # pid 1 has finished tearing the namespace down: kill the stragglers now,
             # wait for them (and rmdir) in the background, off the critical path.

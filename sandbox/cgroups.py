@@ -37,7 +37,6 @@ def detect(root: str = ROOT) -> str | None:
     return None
 
 
-
 def _write(path: str, value: str) -> None:
     with open(path, "w") as fh:
         fh.write(value)
@@ -90,14 +89,8 @@ class RunCgroup:
         True when the group is empty."""
         end = time.monotonic() + patience
         while True:
-            members = self.pids()
-            if not members:
+            if not self.signal_all():
                 return True
-            for pid in members:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
             if time.monotonic() > end:
                 return not self.pids()
             time.sleep(0.001)

@@ -23,9 +23,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import sandbox
 from sandbox.base import Limits, RunResult, Sandbox, SandboxError, SandboxUnavailable
+from sandbox.cgroups import RunCgroup
 from sandbox.files import checked_files
 from sandbox.processes import process_alive
+from sandbox.rlimits import MB
 from sandbox.seccomp import deny_list_bpf
+from sandbox.streams import append_capped
 
 DEFAULT_IMAGE = os.environ.get("PROCTOR_DOCKER_IMAGE", "proctor-python:bookworm")
 OWNER_LABEL = "proctor.sandbox.owner"
@@ -34,7 +37,6 @@ ENVIRONMENT = {"PATH": "/usr/bin:/bin", "HOME": "/work", "TMPDIR": "/tmp", "LANG
 # Unpacks the run's files from the first N bytes of stdin, then becomes the
 # command, which reads the rest of stdin. GNU head -c never reads past N bytes.
 UNPACK = 'head -c "$0" | tar -x -m -C /work -f - && exec "$@"'
-MB = 1 << 20
 # Docker 20.10's default seccomp profile still allows io_uring (later engines
 # block it). Filters stack, so the exec'd command first installs proctor's
 # deny-list (sandbox/seccomp.py, compiled on the host) and then becomes the command.
@@ -73,7 +75,6 @@ def _tar(files: dict[str, bytes]) -> bytes:
             info.size, info.mode = len(data), 0o644
             tar.addfile(info, io.BytesIO(data))
     return buf.getvalue()
-
 
 
 @sandbox.register("docker")
@@ -229,11 +230,7 @@ class DockerSandbox(Sandbox):
                     data = bytes(pending[8:8 + size])
                     del pending[:8 + size]
                     buf = out.get(stream)
-                    if buf is None:
-                        continue
-                    room = limits.output_bytes - len(buf)
-                    buf += data[:max(room, 0)]
-                    if len(data) > room:
+                    if buf is not None and append_capped(buf, data, limits.output_bytes):
                         truncated = True
                 if truncated:
                     break
@@ -275,21 +272,15 @@ class DockerSandbox(Sandbox):
             return False  # the cgroup is gone: so is every process in it
 
     def _accounting(self, container_id: str) -> tuple[bool, float]:
-        """(OOM kill seen, CPU seconds) from the container's cgroup, when the host exposes it."""
-        oom = False
-        cpu = 0.0
+        """(OOM kill seen, CPU seconds) from the container's cgroup, when the host exposes it;
+        (False, 0.0) when it does not or the container died under us."""
+        group = RunCgroup([], [], self._cgroup_file(container_id, "memory", "memory.oom_control") or "",
+                          "oom_kill", self._cgroup_file(container_id, "cpuacct", "cpuacct.usage"))
         try:
-            oom_file = self._cgroup_file(container_id, "memory", "memory.oom_control")
-            if oom_file:
-                with open(oom_file) as fh:
-                    oom = any(line.split()[1:] != ["0"] for line in fh if line.startswith("oom_kill "))
-            cpu_file = self._cgroup_file(container_id, "cpuacct", "cpuacct.usage")
-            if cpu_file:
-                with open(cpu_file) as fh:
-                    cpu = int(fh.read()) / 1e9
-        except (OSError, ValueError):
-            pass  # the container died under us: the flags stay unknown (False, 0.0)
-        return oom, cpu
+            cpu = group.cpu_seconds() or 0.0
+        except ValueError:
+            cpu = 0.0
+        return group.oom_killed(), cpu
 
     def close(self) -> None:
         """Remove the warm containers."""

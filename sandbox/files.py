@@ -1,6 +1,8 @@
-"""Checks on the `files` a caller asks a backend to place in the work dir."""
+"""Checks on the `files` a caller asks a backend to place in the work dir, and
+the memfd that carries bytes into a sandbox."""
 from __future__ import annotations
 
+import os
 import posixpath
 
 
@@ -27,3 +29,14 @@ def parent_dirs(paths) -> list[str]:
             dirs.add(parent)
             parent = posixpath.dirname(parent)
     return sorted(dirs, key=lambda d: (d.count("/"), d))
+
+
+def memfd(data: bytes, name: str = "proctor") -> int:
+    """An fd (close-on-exec, so inherited only where passed on purpose) holding
+    `data`, positioned at its start."""
+    fd = os.memfd_create(name, os.MFD_CLOEXEC)
+    with memoryview(data) as view:
+        while view:
+            view = view[os.write(fd, view):]
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd

@@ -20,7 +20,7 @@ from sandbox.base import Limits, RunResult, Sandbox
 from sandbox.files import checked_files
 from sandbox.interpreter import find_python
 from sandbox.rlimits import apply, rlimits_for
-from sandbox.streams import collect, wait_exit
+from sandbox.streams import run_popen
 
 WARNING = ("proctor: WARNING: sandbox backend 'process' isolates nothing: the code under test "
            "runs as this user with this machine's files and network\n")
@@ -72,21 +72,10 @@ class ProcessSandbox(Sandbox):
                 except ProcessLookupError:
                     pass
 
-            fds = []
-            for stream in (proc.stdin, proc.stdout, proc.stderr):
-                fds.append(os.dup(stream.fileno()))  # `collect` owns and closes its own copies
-                stream.close()
-            got = collect(fds[0], fds[1], fds[2], stdin, limits.output_bytes,
-                          start + limits.wall_seconds, kill, done=lambda: proc.poll() is not None)
-            reaped = wait_exit(proc.pid, start + limits.wall_seconds)
-            if reaped is None:
-                got.timed_out = True
-                kill()
-                reaped = wait_exit(proc.pid, time.monotonic() + 5)
+            got, usage = run_popen(proc, stdin, limits.output_bytes, start + limits.wall_seconds, kill,
+                                   done=lambda: proc.poll() is not None)
             kill()  # whatever stayed in the group (not what escaped it: this backend isolates nothing)
             wall = time.monotonic() - start
-            status, usage = reaped if reaped else (None, None)
-            proc.returncode = os.waitstatus_to_exitcode(status) if status is not None else -9
             cpu = usage.ru_utime + usage.ru_stime if usage else 0.0  # this run's, not every child's
             killed = proc.returncode < 0
             return RunResult(

@@ -1,8 +1,9 @@
 """Feed a child's stdin and collect its stdout/stderr under a byte cap and a deadline.
 
-Shared by the backends that own a local child process (process, bwrap). One
-thread, one `selectors` loop: no reader threads to leak when a candidate keeps
-a pipe open forever.
+Shared by the backends that own a local child process (process, bwrap, and
+bwrap's warm mode). One thread, one `selectors` loop: no reader threads to leak
+when a candidate keeps a pipe open forever. The byte cap itself
+(`append_capped`) is docker's too.
 """
 from __future__ import annotations
 
@@ -25,6 +26,15 @@ class Collected:
 # After a kill, descendants that escaped it may still hold the pipes open; stop
 # reading after this long so the harness never hangs on them.
 DRAIN_AFTER_KILL_SECONDS = 0.5
+# How long a killed child may take to be reaped.
+REAP_AFTER_KILL_SECONDS = 5
+
+
+def append_capped(buf: bytearray, chunk: bytes, limit: int) -> bool:
+    """Append to `buf` what fits under `limit` bytes; True when `chunk` did not fit whole."""
+    room = limit - len(buf)
+    buf += chunk[:max(room, 0)]
+    return len(chunk) > room
 
 
 def collect(stdin_fd: int | None, stdout_fd: int, stderr_fd: int, stdin: bytes,
@@ -88,15 +98,10 @@ def collect(stdin_fd: int | None, stdout_fd: int, stderr_fd: int, stdin: bytes,
                 if not chunk:
                     sel.unregister(fd)
                     continue
-                buf = buffers[fd]
-                room = output_bytes - len(buf)
-                if len(chunk) > room:
-                    buf += chunk[:max(room, 0)]
+                if append_capped(buffers[fd], chunk, output_bytes):
                     truncated = True
                     stop(False)
                     sel.unregister(fd)
-                else:
-                    buf += chunk
     finally:
         sel.close()
         for fd in (stdin_fd, stdout_fd, stderr_fd):
@@ -125,3 +130,23 @@ def wait_exit(pid: int, deadline: float) -> tuple[int, object] | None:
                 return status, usage
     finally:
         os.close(pidfd)
+
+
+def run_popen(proc, stdin: bytes, output_bytes: int, deadline: float, kill: Callable[[], None],
+              done: Callable[[], bool] | None = None) -> tuple[Collected, object]:
+    """`collect` for a Popen started with three pipes, then reap it: one still
+    running at `deadline` counts as timed out and is killed. Sets
+    `proc.returncode` (-9 if it was never reaped); returns (Collected, its rusage or None)."""
+    fds = []
+    for stream in (proc.stdin, proc.stdout, proc.stderr):
+        fds.append(os.dup(stream.fileno()))  # `collect` owns and closes its own copies
+        stream.close()
+    got = collect(fds[0], fds[1], fds[2], stdin, output_bytes, deadline, kill, done=done)
+    reaped = wait_exit(proc.pid, deadline if not got.timed_out else time.monotonic() + REAP_AFTER_KILL_SECONDS)
+    if reaped is None:
+        got.timed_out = True
+        kill()
+        reaped = wait_exit(proc.pid, time.monotonic() + REAP_AFTER_KILL_SECONDS)
+    status, usage = reaped if reaped else (None, None)
+    proc.returncode = os.waitstatus_to_exitcode(status) if status is not None else -9
+    return got, usage

@@ -38,6 +38,7 @@ import threading
 import time
 
 from sandbox.base import Limits, RunResult
+from sandbox.files import memfd
 from sandbox.rlimits import MB, rlimits_for
 from sandbox.streams import collect
 
@@ -264,9 +265,7 @@ class WarmPython:
         in_r, in_w = os.pipe()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
-        files_fd = os.memfd_create("proctor-files", os.MFD_CLOEXEC)
-        os.write(files_fd, marshal.dumps(files))
-        os.lseek(files_fd, 0, os.SEEK_SET)
+        files_fd = memfd(marshal.dumps(files), "proctor-files")
         try:
             socket.send_fds(self._ctrl, [json.dumps(request).encode()], [in_r, out_w, err_w, files_fd])
         except OSError:

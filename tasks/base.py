@@ -1,7 +1,8 @@
 """What a task is: a seeded generator of problems, each bound to a grader by name.
 
 A plug-in task subclasses `Task`, declares `name`, `grader`, `params` and writes
-`make(rng, params) -> (prompt, reference)`; `generate` does the rest: parameter
+`make(rng, params) -> (prompt, reference)` (or `(prompt, reference, metadata)`
+to add keys to the problem's metadata); `generate` does the rest: parameter
 checks, per-item seeding, de-duplication and the capacity refusal.
 """
 from __future__ import annotations
@@ -97,8 +98,10 @@ class Task:
     difficulty_levels: tuple[int, ...] = DIFFICULTY_LEVELS
 
     # --- what a plug-in writes -------------------------------------------------
-    def make(self, rng: random.Random, params: dict) -> tuple[str, Any]:
-        """One problem from this item's private random stream: (prompt, reference)."""
+    def make(self, rng: random.Random, params: dict) -> tuple[str, Any] | tuple[str, Any, dict]:
+        """One problem from this item's private random stream: (prompt, reference), or
+        (prompt, reference, metadata) whose keys join the harness's in `Problem.metadata`
+        (the harness's own keys win)."""
         raise NotImplementedError
 
     def capacity(self, params: dict) -> int | None:
@@ -147,7 +150,8 @@ class Task:
             # A string seed goes through SHA-512 in `random`, independent of
             # PYTHONHASHSEED and platform: the same item on every machine.
             rng = random.Random(f"{self.name}|v{self.version}|{seed}|{tag}|{attempt}")
-            prompt, reference = self.make(rng, resolved)
+            item = self.make(rng, resolved)
+            prompt, reference, extra = item if len(item) == 3 else (*item, {})
             attempt += 1
             digest = hashlib.blake2b(prompt.encode(), digest_size=12).digest()
             if digest in seen:
@@ -158,7 +162,7 @@ class Task:
                 task=self.name,
                 prompt=prompt,
                 reference=reference,
-                metadata={"seed": seed, "index": made, "attempt": attempt - 1, "params": resolved,
+                metadata={**extra, "seed": seed, "index": made, "attempt": attempt - 1, "params": resolved,
                           "difficulty": resolved.get("difficulty"), "task_version": self.version},
             )
             made += 1

@@ -79,8 +79,8 @@ def test_indefinite_integrals_are_marked_as_up_to_a_constant_and_definite_ones_a
 
 
 def test_metadata_stays_with_its_problem_when_generators_interleave():
-    # MathTask hands each item's metadata from `make` to `iter_generate` through a slot;
-    # two generators advanced in turn must not swap it.
+    # Each item's metadata comes back from `make` with its prompt; two generators
+    # advanced in turn must not swap it.
     task = tasks.get("math.integral")
     definite = task.iter_generate(20, seed=4, kind="definite")
     indefinite = task.iter_generate(20, seed=4, kind="indefinite")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 
-from graders.code.protocol import canonical
+from graders.code.protocol import ProtocolError, canonical, decode
 
 
 def _float(text: str) -> float:
@@ -69,7 +69,6 @@ def same_stdout(expected: str, actual: str) -> bool:
 
 def show(tagged, limit: int = 120) -> str:
     """A short readable form of a tagged value for verdict reasons."""
-    from graders.code.protocol import ProtocolError, decode
     try:
         text = repr(decode(tagged))
     except (ProtocolError, RecursionError):

@@ -85,15 +85,16 @@ def enter_candidate_process(stdin_fd: int, stdout_fd: int, stderr_fd: int, keep:
     os.closerange(keep + 1, 1 << 16)
 
 
-def kill_group(pid: int) -> None:
+def kill_group(pid: int):
+    """SIGKILL the candidate's process group and reap it: its wait status."""
     try:
         os.killpg(pid, SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
     try:
-        os.waitpid(pid, 0)
+        return os.waitpid(pid, 0)[1]
     except ChildProcessError:
-        pass
+        return None
 
 
 # --- function mode ------------------------------------------------------------
@@ -267,11 +268,7 @@ def run_stdio_test(source: str, given: str, seconds: float, output_cap: int) -> 
                 pass
             if fd == out_r and len(buffers[fd]) > caps[fd]:
                 status = "output limit"
-    try:
-        os.killpg(pid, SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    _, wait_status = os.waitpid(pid, 0)
+    wait_status = kill_group(pid)
     for fd in [out_r, err_r] + ([pidfd] if pidfd is not None else []):
         os.close(fd)
     exit_code = os.waitstatus_to_exitcode(wait_status)

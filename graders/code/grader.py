@@ -290,9 +290,8 @@ class CodeGrader(Grader):
 
         recording = self._cached_reference(problem, make)
         total = len(recording.calls)
-        job = {"mode": "function", "source": program, "entry_point": reference["entry_point"],
-               "calls": [{"args": args} for args in recording.calls], "load_seconds": self.load_seconds,
-               "call_seconds": self._limits(recording.seconds), "record_bytes": RECORD_BYTES}
+        job = self._function_job(program, reference["entry_point"], recording.calls, self.load_seconds,
+                                 self._limits(recording.seconds))
         envelope, result = self._run(problem, job)
         if envelope is None:
             return self._no_envelope(result, code, total)
@@ -316,9 +315,8 @@ class CodeGrader(Grader):
     def _reference_function_seconds(self, problem, reference):
         def make():
             tests = reference["tests"]
-            job = {"mode": "function", "source": reference["solution"], "entry_point": reference["entry_point"],
-                   "calls": [{"args": t["args"]} for t in tests], "load_seconds": self.max_total_seconds,
-                   "call_seconds": [self.max_total_seconds] * len(tests), "record_bytes": RECORD_BYTES}
+            job = self._function_job(reference["solution"], reference["entry_point"], [t["args"] for t in tests],
+                                     self.max_total_seconds, [self.max_total_seconds] * len(tests))
             envelope, result = self._run(problem, job)
             if envelope is None:
                 raise BadReference(f"the reference solution produced no result (exit {result.exit_code})")
@@ -335,9 +333,8 @@ class CodeGrader(Grader):
     def _grade_function(self, problem, reference, program, code) -> Verdict:
         tests = reference["tests"]
         seconds = self._reference_function_seconds(problem, reference)
-        job = {"mode": "function", "source": program, "entry_point": reference["entry_point"],
-               "calls": [{"args": t["args"]} for t in tests], "load_seconds": self.load_seconds,
-               "call_seconds": self._limits(seconds), "record_bytes": RECORD_BYTES}
+        job = self._function_job(program, reference["entry_point"], [t["args"] for t in tests], self.load_seconds,
+                                 self._limits(seconds))
         envelope, result = self._run(problem, job)
         if envelope is None:
             return self._no_envelope(result, code, len(tests))
@@ -362,12 +359,18 @@ class CodeGrader(Grader):
         return self._verdict_for_failure(code, "wrong answer", "", i, len(tests), passed, sandbox=name,
                                          got=compare.show(got), expected=compare.show(tests[i]["expected"]))
 
+    def _function_job(self, source: str, entry_point: str, args, load_seconds: float, seconds) -> dict:
+        """The driver's job: load `source`, then call `entry_point` on each tagged argument tuple."""
+        return {"mode": "function", "source": source, "entry_point": entry_point,
+                "calls": [{"args": a} for a in args], "load_seconds": load_seconds, "call_seconds": seconds,
+                "record_bytes": RECORD_BYTES}
+
     def _stdio_job(self, source: str, tests, seconds) -> dict:
         return {"mode": "stdio", "source": source, "inputs": [t["input"] for t in tests],
                 "call_seconds": seconds, "output_bytes": STDIO_OUTPUT_BYTES}
 
     def _stdio_results(self, envelope: dict, count: int) -> list:
-        """Per test: (status, exit code, stdout text, stderr tail)."""
+        """Per test: (status, exit code, stdout text, stderr tail, seconds)."""
         out = []
         tests = envelope.get("tests") if type(envelope.get("tests")) is list else []
         for i in range(count):

@@ -68,16 +68,12 @@ _RANDOM_LOCK = threading.Lock()
 
 def _seeded(run):
     with _RANDOM_LOCK:
-        return _seeded_unlocked(run)
-
-
-def _seeded_unlocked(run):
-    saved = random.getstate()
-    random.seed(REPLAY_SEED)
-    try:
-        return run()
-    finally:
-        random.setstate(saved)
+        saved = random.getstate()
+        random.seed(REPLAY_SEED)
+        try:
+            return run()
+        finally:
+            random.setstate(saved)
 
 
 def record(program: str, test: str, entry_point: str) -> Recording:

@@ -106,9 +106,7 @@ def _depths(text: str):
 
 def split_top(text: str, separators: re.Pattern) -> list[str]:
     """Split at separator matches that sit outside every bracket (at most guards.MAX_ITEMS parts)."""
-    depth_at = {}
-    for i, depth in _depths(text):
-        depth_at[i] = depth
+    depth_at = dict(_depths(text))
     parts, last = [], 0
     for match in separators.finditer(text):
         if depth_at.get(match.start(), 1) == 0:
@@ -263,7 +261,7 @@ def _is_symbol_text(text: str) -> bool:
 
 
 def _read_relation(text: str, flags: Cleaned):
-    depth_at = {i: d for i, d in _depths(text)}
+    depth_at = dict(_depths(text))
     ops, sides, last = [], [], 0
     for match in _RELATION.finditer(text):
         if depth_at.get(match.start(), 1) != 0:

@@ -120,11 +120,9 @@ def _scalar_vs(ref: Scalar, ans, policy: Policy) -> bool:
         return ref.value == sympy.Symbol(ans.letter)
     if isinstance(ans, TextAnswer):
         return ref.value.is_Symbol and ref.value.name.lower() == ans.text
-    value = _assigned_value(ans)
+    value = _assigned_value(ans)  # a Scalar answer is its own value
     if value is None:
         return False
-    if isinstance(ans, Scalar):
-        value = ans
     return _same_scalar(ref, value, policy)
 
 
@@ -166,11 +164,9 @@ def _same_value(a, b, places: int = 0) -> bool:
         return True
     if not diff.free_symbols:
         return _same_number(a, b, diff, places)
-    if places and not _probe_equal(diff, a, b, tolerance=DECIMAL_REL_TOL):
-        return False
-    if not places and not _probe_equal(diff, a, b):
-        return False
-    return _proven_zero(diff) or (places > 0 and _within_rounding_symbolic(a, b))
+    if places:  # a written decimal may be a rounding: the probes at its tolerance decide
+        return _probe_equal(diff, a, b, tolerance=DECIMAL_REL_TOL)
+    return _probe_equal(diff, a, b) and _proven_zero(diff)
 
 
 def _same_number(a, b, diff, places: int) -> bool:
@@ -238,10 +234,6 @@ def _probe_equal(diff, a, b, tolerance=None) -> bool:
         if abs(value) > bound:
             return False
     return True
-
-
-def _within_rounding_symbolic(a, b) -> bool:
-    return _probe_equal(a - b, a, b, tolerance=DECIMAL_REL_TOL)
 
 
 def _differ_by_constant(a, b) -> bool:

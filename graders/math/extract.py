@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from graders.extract import Unclosed, boxed_spans  # noqa: F401  (Unclosed is part of this module's contract)
+from graders.extract import boxed_spans
 
 MAX_GAP = 80  # characters between side-by-side boxes
 MAX_GROUP_CHARS = 20_000  # beyond this the joined answer is refused as too large anyway
@@ -29,7 +29,8 @@ _STATEMENT = re.compile(r"\b(?:final answer|answer|correct (?:choice|option))\b\
 _SENTENCE_END = re.compile(r"\.\s+(?=[A-Z])|\.\s*$")
 _MATH_SPAN = re.compile(r"\$\$(.{1,2000}?)\$\$|(?<!\\)\$(.{1,2000}?)(?<!\\)\$|\\\((.{1,2000}?)\\\)|\\\[(.{1,2000}?)\\\]",
                         re.DOTALL)
-_NUMBER = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*/\s*\d+)?")
+# A number as models write one (1,234 / -2.5 / 3/4); the grader also takes it from a prose answer statement.
+NUMBER = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*/\s*\d+)?")
 _UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
 
 
@@ -40,7 +41,7 @@ class Found:
 
 
 def find_answer(completion: str) -> Found | None:
-    """The answer text and where it was found; raises Unclosed for a truncated last box."""
+    """The answer text and where it was found; raises graders.extract.Unclosed for a truncated last box."""
     spans = boxed_spans(completion)
     if spans:
         group = [spans[-1]]  # built backwards, from the last box
@@ -71,7 +72,7 @@ def find_answer(completion: str) -> Found | None:
     for last_math in _MATH_SPAN.finditer(tail):
         pass
     last_number = None
-    for last_number in _NUMBER.finditer(tail):
+    for last_number in NUMBER.finditer(tail):
         pass
     if last_math and (not last_number or last_math.end() >= last_number.end()):
         inner = next(g for g in last_math.groups() if g is not None)

@@ -36,7 +36,6 @@ Per-problem policy in `problem.metadata` (all optional):
 """
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 import sympy
@@ -46,10 +45,9 @@ from graders.base import Grader
 from graders.extract import MAX_COMPLETION_CHARS, Unclosed
 from graders.math.answer import Choice, NotReadable, Scalar, read_answer
 from graders.math.equivalence import Policy, equivalent
-from graders.math.extract import find_answer
+from graders.math.extract import NUMBER, find_answer
 from graders.math.guards import TooLarge, Unsupported
 
-_STATEMENT_NUMBER = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*/\s*\d+)?")
 SHOWN_CHARS = 300
 
 
@@ -112,7 +110,7 @@ class MathGrader(Grader):
             ans = read_answer(found.text, numeric_hint=_is_number(ref), choice_hint=isinstance(ref, Choice))
         except NotReadable as exc:
             # "The volume of $ABCD$ is 120": a sentence, not a formula; its last number is the answer
-            numbers = _STATEMENT_NUMBER.findall(found.text) if found.source == "answer statement" else []
+            numbers = NUMBER.findall(found.text) if found.source == "answer statement" else []
             if not numbers:
                 return graders.Verdict.unparsable(f"{found.source}: {exc}", extracted=shown)
             shown = numbers[-1]

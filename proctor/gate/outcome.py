@@ -56,9 +56,12 @@ class GateOutcome:
     gained: dict[str, list[ItemChange]] = field(default_factory=dict)
 
     @property
+    def too_many_unscored(self) -> bool:
+        return self.baseline_unscored_share > self.max_unscored or self.candidate_unscored_share > self.max_unscored
+
+    @property
     def infrastructure_failure(self) -> bool:
-        return (self.baseline_unscored_share > self.max_unscored
-                or self.candidate_unscored_share > self.max_unscored or bool(self.untestable))
+        return self.too_many_unscored or bool(self.untestable)
 
     @property
     def status(self) -> str:

@@ -128,7 +128,7 @@ def to_junit(outcome: GateOutcome) -> str:
     case = ET.SubElement(suite, "testcase", classname="proctor.gate", name="unscored items", time="0")
     share = (f"baseline {outcome.baseline_unscored_share:.2%}, candidate {outcome.candidate_unscored_share:.2%}, "
              f"limit {outcome.max_unscored:.2%}")
-    if outcome.baseline_unscored_share > outcome.max_unscored or outcome.candidate_unscored_share > outcome.max_unscored:
+    if outcome.too_many_unscored:
         errors += 1
         ET.SubElement(case, "error", type="unscored", message=outcome.infrastructure_message()).text = share
     else:

@@ -7,13 +7,12 @@ names: two files, or a file and a run, can be checked by ids only.
 """
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 
 from graders.problem import Verdict, canonical_json
 from proctor.errors import BadInput
-from proctor.jsonl import read_objects
+from proctor.jsonl import read_objects, sample_field
 from proctor.store import RunInfo, RunStore
 
 
@@ -58,8 +57,8 @@ def load_side(spec: str, store: RunStore) -> Side:
         return load_run(store, spec)
     if os.path.isfile(spec):
         return load_verdicts_file(spec)
-    known = ", ".join(r.name for r in store.runs()[-10:]) or "none"
-    raise BadInput(f"{spec!r} is neither a run in {store.path} (recent runs: {known}) nor a verdicts file")
+    raise BadInput(f"{spec!r} is neither a run in {store.path} (recent runs: {store.recent_runs()}) "
+                   f"nor a verdicts file")
 
 
 def load_run(store: RunStore, name: str) -> Side:
@@ -86,9 +85,7 @@ def load_verdicts_file(path: str) -> Side:
         if not isinstance(task, str):
             raise BadInput("field 'task' must be a task name (verdicts files from `proctor grade -o` "
                            "or `proctor export` have it)", path, lineno)
-        sample = obj.get("sample", 0)
-        if isinstance(sample, bool) or not isinstance(sample, int) or sample < 0:
-            raise BadInput(f"field 'sample' must be a non-negative integer, got {json.dumps(sample)}", path, lineno)
+        sample = sample_field(obj, path, lineno)
         try:
             verdict = Verdict.from_dict(obj)
         except (KeyError, TypeError, ValueError) as exc:

@@ -35,11 +35,6 @@ def task_name(label: str) -> str:
     return "proctor_" + re.sub(r"[^A-Za-z0-9_]", "_", label)
 
 
-def family_label(family: Family) -> str:
-    # A suite names a family by its task unless it gives the family a label of its own.
-    return getattr(family, "label", None) or family.task
-
-
 def _families(suite_or_families) -> tuple[str, list[Family]]:
     if isinstance(suite_or_families, (str, Path)):
         suite_or_families = load_suite(suite_or_families)
@@ -59,7 +54,7 @@ def _config(family: Family, suite: str, functions: dict) -> dict:
     unsafe = bool(graders.get(task.grader).needs_sandbox)
     d = family.decoding
     config = {
-        "task": task_name(family_label(family)),
+        "task": task_name(family.task),
         "tag": ["proctor", task_name(suite)],
         "custom_dataset": functions["build_dataset"],
         "test_split": "test",
@@ -76,7 +71,7 @@ def _config(family: Family, suite: str, functions: dict) -> dict:
         "unsafe_code": unsafe,
         "metadata": {"version": task.version, "proctor_task": family.task, "proctor_n": family.n,
                      "proctor_seed": family.seed, "proctor_params": dict(family.params), "proctor_suite": suite,
-                     "proctor_label": family_label(family)},
+                     "proctor_label": family.task},
     }
     if family.k > 1:  # keep all k samples for process_results, not lm-eval's default first one
         config["filter_list"] = [{"name": "all", "filter": [{"function": "take_first_k", "k": family.k}]}]

@@ -28,7 +28,7 @@ def add_grade_arguments(grade: argparse.ArgumentParser) -> None:
 
 def _all_task_families(n: int, seed: int):
     import tasks
-    from proctor.suite import Decoding, Family
+    from proctor.suite import DEFAULT_MARGIN, Decoding, Family
 
     if n < 1:
         raise BadInput(f"--n must be a positive integer, got {n}")
@@ -38,7 +38,7 @@ def _all_task_families(n: int, seed: int):
         params = task.resolve_params({})
         capacity = task.capacity(params)
         families.append(Family(task=name, n=min(n, capacity) if capacity else n, seed=seed, params=params, k=1,
-                               decoding=Decoding(), margin=0.02))
+                               decoding=Decoding(), margin=DEFAULT_MARGIN))
     return families
 
 
@@ -60,16 +60,13 @@ def cmd_lm_eval_tasks(args) -> int:
 
 def cmd_grade_from_lm_eval(args) -> int:
     from proctor.cli import grade_stored_run
-    from proctor.grading import ingest, new_run_name
+    from proctor.grading import check_grading_options, ingest, new_run_name
     from proctor.lmeval.samples import read_sample_log
     from proctor.store import RunStore
 
     if args.problems is not None or args.completions is not None:
         raise BadInput("--from-lm-eval takes the place of PROBLEMS and COMPLETIONS; give one or the other")
-    if args.timeout <= 0:
-        raise BadInput(f"--timeout must be a positive number of seconds, got {args.timeout:g}")
-    if args.workers is not None and args.workers < 0:
-        raise BadInput(f"--workers must be 0 (grade in-process) or more, got {args.workers}")
+    check_grading_options(args.timeout, args.workers)
     log = read_sample_log(args.from_lm_eval)
     run = args.run or new_run_name("lm-eval")
     with RunStore(args.db) as store:

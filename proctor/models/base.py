@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Hashable, Iterable, Iterator
 
+from proctor.errors import BadInput
 from proctor.suite import Decoding
 
 
@@ -30,3 +31,14 @@ class Model:
 
     def close(self) -> None:
         pass
+
+
+def parse_key_values(model_args: str) -> dict[str, str]:
+    """`--model-args key=value,key=value` (lm-eval's spelling) as strings, for the backends that read them."""
+    args = {}
+    for pair in filter(None, (p.strip() for p in model_args.split(","))):
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise BadInput(f"--model-args {pair!r} must look like key=value")
+        args[key.strip()] = value.strip()
+    return args

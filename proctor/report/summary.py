@@ -42,6 +42,14 @@ def mean_interval(values: list[float], z: float = Z95) -> tuple[float, float]:
     return (max(0.0, mean - half), min(1.0, mean + half))
 
 
+def accuracy_interval(item_means: list[float]) -> tuple[float, float, float]:
+    """(accuracy, ci_low, ci_high) of per-item mean scores: Wilson when every item is 0 or 1, else normal."""
+    accuracy = sum(item_means) / len(item_means)
+    binary = all(x in (0.0, 1.0) for x in item_means)
+    low, high = wilson_interval(sum(item_means), len(item_means)) if binary else mean_interval(item_means)
+    return accuracy, low, high
+
+
 def summarize(verdicts: Iterable[StoredVerdict]) -> list[TaskSummary]:
     """Samples of one problem are averaged first, so k samples never look like k independent items."""
     per_item: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
@@ -59,9 +67,7 @@ def summarize(verdicts: Iterable[StoredVerdict]) -> list[TaskSummary]:
         if not items:
             out.append(TaskSummary(task, 0, samples[task], unscored[task], None, None, None))
             continue
-        accuracy = sum(items) / len(items)
-        binary = all(x in (0.0, 1.0) for x in items)
-        low, high = wilson_interval(sum(items), len(items)) if binary else mean_interval(items)
+        accuracy, low, high = accuracy_interval(items)
         out.append(TaskSummary(task, len(items), samples[task], unscored[task], accuracy, low, high))
     return out
 

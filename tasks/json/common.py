@@ -51,10 +51,6 @@ def show_money(value: float) -> str:
     return f"{value:,.2f}"
 
 
-def sample(rng: random.Random, pool: tuple, k: int) -> list:
-    return rng.sample(pool, k)
-
-
 def schema_text(schema: dict) -> str:
     """The schema as shown to the model: stable key order, indented."""
     return json.dumps(schema, indent=2, ensure_ascii=False)

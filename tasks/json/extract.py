@@ -14,8 +14,8 @@ import random
 import tasks
 from tasks.base import Param, Task
 from tasks.json.common import (CITIES, COMPANIES, DRAFT_2020_12, LANGUAGES, PRODUCTS, STREETS, TOPICS,
-                               answer_instruction, iso_date, money, person_name, sample, schema_text,
-                               show_money, spoken_date)
+                               answer_instruction, iso_date, money, person_name, schema_text, show_money,
+                               spoken_date)
 
 STRING, INTEGER, NUMBER, BOOLEAN = {"type": "string"}, {"type": "integer"}, {"type": "number"}, {"type": "boolean"}
 DATE = {"type": "string", "format": "date"}
@@ -24,10 +24,6 @@ DATE = {"type": "string", "format": "date"}
 def _object(properties: dict) -> dict:
     return {"type": "object", "properties": properties, "required": list(properties),
             "additionalProperties": False}
-
-
-def _when(level: int, d: int) -> bool:
-    return d >= level
 
 
 def _person(rng: random.Random, d: int):
@@ -49,7 +45,7 @@ def _person(rng: random.Random, d: int):
         a = record["address"]
         said.append(f"Their address is {a['number']} {a['street']}, postcode {a['postcode']}.")
     if d >= 4:
-        record["languages"] = sample(rng, LANGUAGES, rng.randint(2, 4))
+        record["languages"] = rng.sample(LANGUAGES, rng.randint(2, 4))
         props["languages"] = {"type": "array", "items": STRING}
         said.append(f"They speak {', '.join(record['languages'][:-1])} and {record['languages'][-1]}.")
     if d >= 5:
@@ -66,7 +62,7 @@ def _order(rng: random.Random, d: int):
     said = [f"Order {order_id} was placed by {record['customer']}."]
     if d >= 4:
         items = [{"product": p, "quantity": rng.randint(1, 5), "unit_price": money(rng, 3, 400)}
-                 for p in sample(rng, PRODUCTS, rng.randint(2, 3))]
+                 for p in rng.sample(PRODUCTS, rng.randint(2, 3))]
         record["items"] = items
         props["items"] = {"type": "array", "items": _object({"product": STRING, "quantity": INTEGER,
                                                              "unit_price": NUMBER})}
@@ -138,7 +134,7 @@ def _invoice(rng: random.Random, d: int):
         said.append(f"It is billed to {record['bill_to']['name']} of {record['bill_to']['city']}.")
     if d >= 4:
         lines = [{"description": f"{p} service", "amount": money(rng, 20, 5000)}
-                 for p in sample(rng, ("design", "hosting", "support", "audit", "training"), rng.randint(2, 3))]
+                 for p in rng.sample(("design", "hosting", "support", "audit", "training"), rng.randint(2, 3))]
         record["lines"] = lines
         props["lines"] = {"type": "array", "items": _object({"description": STRING, "amount": NUMBER})}
         said += [f"One line reads '{ln['description']}' for {show_money(ln['amount'])}." for ln in lines]

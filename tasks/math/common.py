@@ -8,16 +8,13 @@ re-derive the answer another way (`verify`).
 """
 from __future__ import annotations
 
-import dataclasses
 import random
-import threading
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 import sympy as sp
 
-from graders.problem import Problem
 from tasks.base import Param, Task
 
 X, Y, Z = sp.symbols("x y z")
@@ -56,20 +53,9 @@ class MathTask(Task):
         """Re-derives the answer by a route independent of `build` (tests only)."""
         raise NotImplementedError
 
-    # `Task.make` returns (prompt, reference) only, so the answer metadata of the
-    # item just made waits here until `iter_generate` attaches it. `make` runs
-    # right before the Problem is yielded, inside the same `next()`, so the slot
-    # always holds that item's metadata; thread-local keeps threads apart.
-    _pending = threading.local()
-
-    def make(self, rng: random.Random, params: dict) -> tuple[str, str]:
+    def make(self, rng: random.Random, params: dict) -> tuple[str, str, dict]:
         item = self.build(rng, params)
-        MathTask._pending.metadata = item.metadata
-        return item.prompt, item.reference
-
-    def iter_generate(self, n: int, seed: int, **params) -> Iterator[Problem]:
-        for problem in super().iter_generate(n, seed, **params):
-            yield dataclasses.replace(problem, metadata={**MathTask._pending.metadata, **problem.metadata})
+        return item.prompt, item.reference, item.metadata
 
 
 def instruction(kind: str) -> str:
