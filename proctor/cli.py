@@ -209,7 +209,7 @@ def cmd_run(args) -> int:
     from proctor.store import RunStore
     from proctor.suite import load_suite
 
-    check_grading_options(args.timeout)
+    check_grading_options(args.timeout, args.workers)
     suite = load_suite(args.suite)
     run = args.run or new_run_name(suite.name)
     model = open_model(args.model, args.model_args)

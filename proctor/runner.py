@@ -86,6 +86,8 @@ class GradingPool:
                  memory_mb: int = DEFAULT_MEMORY_MB):
         if timeout <= 0:
             raise ValueError("timeout must be positive")
+        if workers is not None and workers < 0:
+            raise ValueError(f"workers must be 0 (grade in-process) or more, got {workers}")
         self.workers = default_workers() if workers is None else workers
         self.timeout = timeout
         self.memory_mb = memory_mb

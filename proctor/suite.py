@@ -169,16 +169,18 @@ def _parse_family(raw: dict, file: str, line: int | None) -> Family:
 
 
 def _auto_n(raw: dict, margin: float, file: str, line: int | None) -> int:
-    from proctor.gate.power import items_needed
+    """`proctor plan`'s number; without `baseline_acc`, the worst case over accuracies."""
+    from proctor.gate.plan import auto_items
 
+    where = f"[[family]] {raw.get('task')}: n = \"auto\""
     baseline = raw.get("baseline_acc")
-    if isinstance(baseline, bool) or not isinstance(baseline, (int, float)) or not 0 < baseline < 1:
-        raise BadInput(f"[[family]] {raw.get('task')}: n = \"auto\" needs field 'baseline_acc', a number in (0, 1)",
-                       file, line)
+    if baseline is not None and (isinstance(baseline, bool) or not isinstance(baseline, (int, float))
+                                 or not 0 < baseline < 1):
+        raise BadInput(f"{where}: field 'baseline_acc' must be a number in (0, 1)", file, line)
     if margin <= 0:
-        raise BadInput(f"[[family]] {raw.get('task')}: n = \"auto\" needs a positive 'margin'", file, line)
+        raise BadInput(f"{where} needs a positive 'margin'", file, line)
     correlation = raw.get("correlation", 0.5)
     try:
-        return items_needed(margin, float(baseline), float(correlation))
-    except ValueError as exc:
-        raise BadInput(f"[[family]] {raw.get('task')}: cannot size n = \"auto\": {exc}", file, line) from None
+        return auto_items(margin, None if baseline is None else float(baseline), float(correlation))
+    except BadInput as exc:
+        raise BadInput(f"{where}: cannot size it: {exc}", file, line) from None

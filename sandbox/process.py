@@ -20,7 +20,7 @@ from sandbox.base import Limits, RunResult, Sandbox
 from sandbox.files import checked_files
 from sandbox.interpreter import find_python
 from sandbox.rlimits import apply, rlimits_for
-from sandbox.streams import run_popen
+from sandbox.streams import has_exited, run_popen
 
 WARNING = ("proctor: WARNING: sandbox backend 'process' isolates nothing: the code under test "
            "runs as this user with this machine's files and network\n")
@@ -73,7 +73,7 @@ class ProcessSandbox(Sandbox):
                     pass
 
             got, usage = run_popen(proc, stdin, limits.output_bytes, start + limits.wall_seconds, kill,
-                                   done=lambda: proc.poll() is not None)
+                                   done=lambda: has_exited(proc.pid))
             kill()  # whatever stayed in the group (not what escaped it: this backend isolates nothing)
             wall = time.monotonic() - start
             cpu = usage.ru_utime + usage.ru_stime if usage else 0.0  # this run's, not every child's

@@ -113,6 +113,12 @@ def collect(stdin_fd: int | None, stdout_fd: int, stderr_fd: int, stdin: bytes,
     return Collected(bytes(buffers[stdout_fd]), bytes(buffers[stderr_fd]), timed_out, truncated)
 
 
+def has_exited(pid: int) -> bool:
+    """True once child `pid` has exited, without reaping it (WNOWAIT): `wait_exit`
+    must still find it, for its status and rusage."""
+    return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+
+
 def wait_exit(pid: int, deadline: float) -> tuple[int, object] | None:
     """Reap child `pid` by the monotonic `deadline`: (wait status, rusage), or
     None if it is still running then. rusage comes from wait4, so CPU time is

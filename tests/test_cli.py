@@ -130,3 +130,9 @@ def test_unreadable_store_is_an_infrastructure_failure(cli, tmp_path, problem_fi
     (tmp_path / "not-a-db").write_text("this is not sqlite" * 100)
     result = cli("runs", "--db", tmp_path / "not-a-db")
     assert result.code == 3 and "cannot open the run store" in result.err
+
+
+def test_negative_workers_are_bad_input_for_run_too(cli, tmp_path):
+    (tmp_path / "s.toml").write_text('[[family]]\ntask = "arith.integer"\nn = 1\n')
+    result = cli("run", "s.toml", "--model", "file:none.jsonl", "--workers", "-1")
+    assert result.code == 2 and "--workers must be 0" in result.err

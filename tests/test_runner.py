@@ -69,3 +69,9 @@ def test_many_items_stream_through_lazily():
             # Jobs are pulled as workers free up, never all at once.
             assert produced - seen <= 2 * 4 * 512 + 512
     assert seen == 20_000
+
+
+def test_negative_worker_count_is_refused():
+    import pytest
+    with pytest.raises(ValueError, match="workers must be 0"):
+        GradingPool(workers=-1)

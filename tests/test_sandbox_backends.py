@@ -91,3 +91,11 @@ def test_docker_unavailable_says_how_to_get_an_engine(tmp_path):
     pytest.importorskip("docker", reason="the docker SDK is a proctor dependency; not installed here")
     with pytest.raises(SandboxUnavailable, match="docker_engine.sh"):
         sandbox.open_backend("docker", base_url=f"unix://{tmp_path}/no-engine.sock")
+
+
+def test_process_backend_survives_a_child_that_keeps_stdout_open():
+    """The command exits while a background child still holds its stdout: the run must
+    report the command's own exit code, not crash reaping it twice."""
+    box = sandbox.open_backend("process")
+    r = box.run(["sh", "-c", "sleep 2 & echo hi; exit 3"], limits=Limits(wall_seconds=10))
+    assert r.exit_code == 3 and r.stdout == b"hi\n" and not r.timed_out

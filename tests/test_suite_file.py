@@ -47,7 +47,7 @@ k = 1
     ('[[family]]\ntask = "arith.integer"\nn = 3\nparams = { difficulty = 7 }\n', 1, "difficulty must be an integer from 1 to 5"),
     ('[[family]]\ntask = "arith.integer"\nn = 3\ncolour = 1\n', 1, "unknown field 'colour'"),
     ('[[family]]\ntask = "arith.integer"\nn = 500\nparams = { difficulty = 1 }\n', 1, "at most 162 distinct problems"),
-    ('[[family]]\ntask = "arith.integer"\nn = "auto"\n', 1, "needs field 'baseline_acc'"),
+    ('[[family]]\ntask = "arith.integer"\nn = "auto"\nbaseline_acc = 1.5\n', 1, "'baseline_acc' must be a number in (0, 1)"),
     ('[[family]]\ntask = "arith.integer"\nn = 3\n[[family]]\ntask = "arith.integer"\nn = 3\n', 4, "appears in two"),
     ('name = "x"\nthis is not toml\n', 2, "not valid TOML"),
     ('name = "x"\n', 1, "at least one [[family]]"),
@@ -67,3 +67,12 @@ def test_shipped_suites_load():
     for name in ("smoke.toml", "standard.toml"):
         suite = load_suite(root / name)
         assert suite.families
+
+
+def test_auto_n_without_a_baseline_accuracy_takes_the_worst_case(tmp_path):
+    from proctor.gate.plan import auto_items
+    from proctor.gate.power import items_needed
+
+    suite = load_suite(write(tmp_path, '[[family]]\ntask = "arith.integer"\nn = "auto"\nmargin = 0.05\nparams = { difficulty = 3 }\n'))
+    assert suite.families[0].n == auto_items(0.05)
+    assert suite.families[0].n >= max(items_needed(0.05, p, 0.5) for p in (0.3, 0.5, 0.7, 0.9))
