@@ -22,11 +22,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import sandbox  # noqa: E402
-from graders.code.grader import CodeGrader  # noqa: E402
-from sandbox.base import Limits  # noqa: E402
-from sandbox.interpreter import find_python  # noqa: E402
-from tasks.code.humaneval import HumanEval, load_humaneval  # noqa: E402
+from proctor import sandbox  # noqa: E402
+from proctor.graders.code.grader import CodeGrader  # noqa: E402
+from proctor.sandbox.base import Limits  # noqa: E402
+from proctor.sandbox.interpreter import find_python  # noqa: E402
+from proctor.tasks.code.humaneval import HumanEval, load_humaneval  # noqa: E402
 
 
 def run_all(grade, items, workers: int) -> tuple[float, int]:

@@ -29,8 +29,8 @@ def load_corpus(path: Path = CORPUS) -> list[dict]:
 
 
 def proctor_verdict(item: dict) -> bool:
-    import graders
-    from graders.problem import Problem
+    from proctor import graders
+    from proctor.graders.problem import Problem
 
     problem = Problem("bench", "math", "", item["reference"], item.get("metadata") or {})
     return graders.get("math").grade(problem, item["completion"]).status == "correct"

@@ -25,9 +25,9 @@ def load_corpus() -> list[dict]:
 
 
 def time_proctor(items: list[dict]) -> float:
-    import graders
-    from graders.math.grader import read_reference
-    from graders.problem import Problem
+    from proctor import graders
+    from proctor.graders.math.grader import read_reference
+    from proctor.graders.problem import Problem
 
     grader = graders.get("math")
     problems = [Problem("bench", "math", "", it["reference"], it.get("metadata") or {}) for it in items]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import time
 
-import tasks
+from proctor import tasks
 
 LEVELS = (1, 2, 3, 4, 5)
 

@@ -15,8 +15,8 @@ import sys
 import tempfile
 import time
 
-import graders
-import tasks
+from proctor import graders
+from proctor import tasks
 from proctor.grading import grade_pending, ingest
 from proctor.runner import GradingPool, Job, default_workers
 from proctor.store import RunStore

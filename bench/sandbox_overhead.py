@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import sandbox  # noqa: E402
-from sandbox import Limits, SandboxUnavailable  # noqa: E402
-from sandbox.interpreter import find_python  # noqa: E402
+from proctor import sandbox  # noqa: E402
+from proctor.sandbox import Limits, SandboxUnavailable  # noqa: E402
+from proctor.sandbox.interpreter import find_python  # noqa: E402
 
 # One sandbox run evaluating 100 small test inputs: the code grader's batch lever.
 BATCH = "import json\nout = [sorted(range(i, 0, -1)) for i in range(100)]\nprint(json.dumps(out)[:10])"

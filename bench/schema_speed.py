@@ -16,8 +16,8 @@ import time
 import jsonschema
 import jsonschema_rs
 
-import graders
-from graders.problem import Problem
+from proctor import graders
+from proctor.graders.problem import Problem
 
 SCHEMA = {
     "$defs": {

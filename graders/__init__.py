@@ -3,16 +3,16 @@
 Built-ins register with `@graders.register(name)`; third parties through the
 `proctor.graders` entry point group, loaded only when asked for by name.
 """
-from graders.base import Grader
-from graders.problem import STATUSES, UNSCORED, Problem, Verdict, canonical_json
-from sandbox.registry import Registry, RegistryError
+from proctor.graders.base import Grader
+from proctor.graders.problem import STATUSES, UNSCORED, Problem, Verdict, canonical_json
+from proctor.registry import Registry, RegistryError
 
 # Built-in grader name -> the module that registers it (imported on first use).
 BUILTINS = {
-    "numeric": "graders.numeric",
-    "math": "graders.math.grader",
-    "code": "graders.code.grader",
-    "json_schema": "graders.json_schema.grader",
+    "numeric": "proctor.graders.numeric",
+    "math": "proctor.graders.math.grader",
+    "code": "proctor.graders.code.grader",
+    "json_schema": "proctor.graders.json_schema.grader",
 }
 
 registry: Registry = Registry("grader", "proctor.graders", builtin_modules=BUILTINS)

@@ -1,7 +1,7 @@
 """What a grader is: a name, a version, `grade(problem, completion) -> Verdict`."""
 from __future__ import annotations
 
-from graders.problem import Problem, Verdict
+from proctor.graders.problem import Problem, Verdict
 
 
 class Grader:

@@ -16,10 +16,10 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-import graders
-from graders.base import Grader
-from graders.extract import MAX_COMPLETION_CHARS, Unclosed, answer_statement, last_boxed, strip_math_delimiters
-from graders.problem import Problem, Verdict
+from proctor import graders
+from proctor.graders.base import Grader
+from proctor.graders.extract import MAX_COMPLETION_CHARS, Unclosed, answer_statement, last_boxed, strip_math_delimiters
+from proctor.graders.problem import Problem, Verdict
 
 MAX_DIGITS = 1000  # longer numbers are refused before int() parses them
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator, Mapping
 
-import tasks
-from graders.problem import Problem
+from proctor import tasks
+from proctor.graders.problem import Problem
 from proctor.errors import BadInput
 from proctor.grading import GraderResolver, grade_pending, ingest, new_run_name
 from proctor.runner import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, GradingPool, Job

@@ -107,7 +107,7 @@ def _parse_params(pairs: list[str]) -> dict:
 
 
 def cmd_tasks(args) -> int:
-    import tasks
+    from proctor import tasks
     from rich.console import Console
     from rich.table import Table
 
@@ -127,7 +127,7 @@ def cmd_tasks(args) -> int:
 
 
 def cmd_graders(args) -> int:
-    import graders
+    from proctor import graders
 
     for name in graders.names():
         try:
@@ -141,7 +141,7 @@ def cmd_graders(args) -> int:
 
 
 def cmd_generate(args) -> int:
-    import tasks
+    from proctor import tasks
 
     task = tasks.get(args.task)
     params = _parse_params(args.param)
@@ -277,8 +277,8 @@ COMMANDS = {"tasks": cmd_tasks, "graders": cmd_graders, "generate": cmd_generate
 
 
 def run_cli(argv: list[str] | None = None) -> int:
-    from sandbox.registry import RegistryError
-    from tasks.base import CapacityError, TaskParameterError
+    from proctor.registry import RegistryError
+    from proctor.tasks.base import CapacityError, TaskParameterError
 
     args = build_parser().parse_args(argv)
     try:

@@ -13,13 +13,13 @@ import sys
 import time
 from typing import Iterable
 
-import graders
-import tasks
-from graders.problem import Problem, Verdict
+from proctor import graders
+from proctor import tasks
+from proctor.graders.problem import Problem, Verdict
 from proctor.errors import BadInput, InfrastructureError
 from proctor.runner import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, GradingPool, Job
 from proctor.store import RunStore
-from sandbox.registry import RegistryError
+from proctor.registry import RegistryError
 
 FLUSH_EVERY_ITEMS = 500
 FLUSH_EVERY_SECONDS = 0.5
@@ -45,7 +45,7 @@ def check_graders(names) -> None:
     A sandboxed grader without a working sandbox is refused up front (exit 3,
     with the reason), never silently run without isolation.
     """
-    from sandbox.base import SandboxUnavailable
+    from proctor.sandbox.base import SandboxUnavailable
 
     for name in sorted(names):
         try:

@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterator
 
-from graders.problem import Problem
+from proctor.graders.problem import Problem
 from proctor.errors import BadInput
 
 

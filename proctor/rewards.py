@@ -31,7 +31,7 @@ import threading
 from collections import Counter
 from typing import Any, Iterable, Sequence
 
-from graders.problem import Problem
+from proctor.graders.problem import Problem
 from proctor.runner import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, GradingPool, Job
 
 log = logging.getLogger("proctor.rewards")
@@ -40,7 +40,7 @@ log = logging.getLogger("proctor.rewards")
 # --- rows for the trainers' datasets ------------------------------------------------
 
 def _grader_of(problem: Problem) -> str:
-    import tasks
+    from proctor import tasks
 
     return tasks.get(problem.task).grader
 
@@ -194,7 +194,7 @@ class ProctorReward:
 
     def _task_grader(self, task: str) -> str:
         if task not in self._graders_of_tasks:
-            import tasks
+            from proctor import tasks
 
             self._graders_of_tasks[task] = tasks.get(task).grader
         return self._graders_of_tasks[task]

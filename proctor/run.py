@@ -11,8 +11,8 @@ import sys
 import time
 from typing import Iterator
 
-import tasks
-from graders.problem import Problem
+from proctor import tasks
+from proctor.graders.problem import Problem
 from proctor.errors import BadInput
 from proctor.grading import check_graders, grade_pending, package_versions, progress_bar
 from proctor.models.base import Model, Request

@@ -20,8 +20,8 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Hashable, Iterable, Iterator
 
-import graders
-from graders.problem import Problem, Verdict
+from proctor import graders
+from proctor.graders.problem import Problem, Verdict
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MEMORY_MB = 4096

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from graders.problem import Problem, Verdict, canonical_json
+from proctor.graders.problem import Problem, Verdict, canonical_json
 from proctor.errors import BadInput, InfrastructureError
 
 DEFAULT_DB = "proctor.db"

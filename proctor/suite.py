@@ -26,10 +26,10 @@ import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import tasks
+from proctor import tasks
 from proctor.errors import BadInput
-from sandbox.registry import RegistryError
-from tasks.base import TaskParameterError
+from proctor.registry import RegistryError
+from proctor.tasks.base import TaskParameterError
 
 DEFAULT_MARGIN = 0.02
 FAMILY_FIELDS = {"task", "n", "seed", "params", "k", "temperature", "max_tokens", "stop", "margin",

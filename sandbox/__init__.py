@@ -1,13 +1,13 @@
 """Isolation: run untrusted code under limits. Knows nothing of grading."""
-from sandbox.base import Limits, RunResult, Sandbox, SandboxError, SandboxUnavailable
-from sandbox.registry import Registry, RegistryError
+from proctor.sandbox.base import Limits, RunResult, Sandbox, SandboxError, SandboxUnavailable
+from proctor.registry import Registry, RegistryError
 
 # Built-in backend name -> the module that registers it (imported on first use,
 # so choosing bwrap never imports the docker SDK).
 BUILTINS = {
-    "process": "sandbox.process",
-    "bwrap": "sandbox.bwrap",
-    "docker": "sandbox.docker",
+    "process": "proctor.sandbox.process",
+    "bwrap": "proctor.sandbox.bwrap",
+    "docker": "proctor.sandbox.docker",
 }
 DEFAULT = "bwrap"
 

@@ -30,14 +30,14 @@ import sys
 import threading
 import time
 
-import sandbox
-from sandbox.base import Limits, RunResult, Sandbox, SandboxError, SandboxUnavailable
-from sandbox.cgroups import ROOT, Cgroups, CgroupUnavailable
-from sandbox.files import checked_files, memfd, parent_dirs
-from sandbox.interpreter import find_python
-from sandbox.rlimits import MB, PRLIMIT_FLAGS, apply, rlimits_for
-from sandbox.seccomp import deny_list_bpf
-from sandbox.streams import run_popen
+from proctor import sandbox
+from proctor.sandbox.base import Limits, RunResult, Sandbox, SandboxError, SandboxUnavailable
+from proctor.sandbox.cgroups import ROOT, Cgroups, CgroupUnavailable
+from proctor.sandbox.files import checked_files, memfd, parent_dirs
+from proctor.sandbox.interpreter import find_python
+from proctor.sandbox.rlimits import MB, PRLIMIT_FLAGS, apply, rlimits_for
+from proctor.sandbox.seccomp import deny_list_bpf
+from proctor.sandbox.streams import run_popen
 
 WORKDIR = "/work"
 ENVIRONMENT = {"PATH": "/usr/bin:/bin", "HOME": WORKDIR, "TMPDIR": "/tmp", "LANG": "C.UTF-8"}
@@ -217,7 +217,7 @@ class BwrapSandbox(Sandbox):
 
     def _run_warm(self, command, files, stdin, limits, start) -> RunResult | None:
         """A warm run in a free warm sandbox (made on demand), or None to run cold."""
-        from sandbox.warm import WarmPython, parse_command
+        from proctor.sandbox.warm import WarmPython, parse_command
         if parse_command(self.python, command) is None:
             return None  # not a Python command the zygote can run
         tried: set[int] = set()

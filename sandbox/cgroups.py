@@ -17,7 +17,7 @@ import signal
 import threading
 import time
 
-from sandbox.processes import process_alive
+from proctor.sandbox.processes import process_alive
 
 # A non-root user on cgroup v2 can point this at a subtree systemd delegated to them.
 ROOT = os.environ.get("PROCTOR_CGROUP_ROOT", "/sys/fs/cgroup")

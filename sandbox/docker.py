@@ -21,14 +21,14 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import sandbox
-from sandbox.base import Limits, RunResult, Sandbox, SandboxError, SandboxUnavailable
-from sandbox.cgroups import RunCgroup
-from sandbox.files import checked_files
-from sandbox.processes import process_alive
-from sandbox.rlimits import MB
-from sandbox.seccomp import deny_list_bpf
-from sandbox.streams import append_capped
+from proctor import sandbox
+from proctor.sandbox.base import Limits, RunResult, Sandbox, SandboxError, SandboxUnavailable
+from proctor.sandbox.cgroups import RunCgroup
+from proctor.sandbox.files import checked_files
+from proctor.sandbox.processes import process_alive
+from proctor.sandbox.rlimits import MB
+from proctor.sandbox.seccomp import deny_list_bpf
+from proctor.sandbox.streams import append_capped
 
 DEFAULT_IMAGE = os.environ.get("PROCTOR_DOCKER_IMAGE", "proctor-python:bookworm")
 OWNER_LABEL = "proctor.sandbox.owner"

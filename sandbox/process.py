@@ -15,12 +15,12 @@ import sys
 import tempfile
 import time
 
-import sandbox
-from sandbox.base import Limits, RunResult, Sandbox
-from sandbox.files import checked_files
-from sandbox.interpreter import find_python
-from sandbox.rlimits import apply, rlimits_for
-from sandbox.streams import has_exited, run_popen
+from proctor import sandbox
+from proctor.sandbox.base import Limits, RunResult, Sandbox
+from proctor.sandbox.files import checked_files
+from proctor.sandbox.interpreter import find_python
+from proctor.sandbox.rlimits import apply, rlimits_for
+from proctor.sandbox.streams import has_exited, run_popen
 
 WARNING = ("proctor: WARNING: sandbox backend 'process' isolates nothing: the code under test "
            "runs as this user with this machine's files and network\n")

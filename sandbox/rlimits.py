@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 import resource
 
-from sandbox.base import Limits
+from proctor.sandbox.base import Limits
 
 MB = 1 << 20
 # The option of util-linux's `prlimit` command for each resource.

@@ -37,10 +37,10 @@ import subprocess
 import threading
 import time
 
-from sandbox.base import Limits, RunResult
-from sandbox.files import memfd
-from sandbox.rlimits import MB, rlimits_for
-from sandbox.streams import collect
+from proctor.sandbox.base import Limits, RunResult
+from proctor.sandbox.files import memfd
+from proctor.sandbox.rlimits import MB, rlimits_for
+from proctor.sandbox.streams import collect
 
 FLAGS = {"-I", "-S", "-B", "-E", "-s", "-P", "-u"}
 # The zygote's own memory, on top of what the run may use.

@@ -3,29 +3,29 @@
 Built-ins register with `@tasks.register(name)`; third parties through the
 `proctor.tasks` entry point group, loaded only when asked for by name.
 """
-from sandbox.registry import Registry, RegistryError
-from tasks.base import CapacityError, Param, Task, TaskParameterError
+from proctor.registry import Registry, RegistryError
+from proctor.tasks.base import CapacityError, Param, Task, TaskParameterError
 
 # Built-in task name -> the module that registers it (imported on first use).
 BUILTINS = {
-    "arith.integer": "tasks.arith",
-    "math.arithmetic": "tasks.math.arithmetic",
-    "math.linear": "tasks.math.linear",
-    "math.quadratic": "tasks.math.quadratic",
-    "math.system": "tasks.math.system",
-    "math.polynomial": "tasks.math.polynomial",
-    "math.derivative": "tasks.math.derivative",
-    "math.integral": "tasks.math.integral",
-    "math.limit": "tasks.math.limit",
-    "math.inequality": "tasks.math.inequality",
-    "math.word": "tasks.math.word",
-    "code.humaneval": "tasks.code.humaneval",
-    "code.functions": "tasks.code.functions",
-    "code.stdio": "tasks.code.stdio",
-    "json.extract": "tasks.json.extract",
-    "json.conform": "tasks.json.conform",
-    "json.convert": "tasks.json.convert",
-    "json.toolcall": "tasks.json.toolcall",
+    "arith.integer": "proctor.tasks.arith",
+    "math.arithmetic": "proctor.tasks.math.arithmetic",
+    "math.linear": "proctor.tasks.math.linear",
+    "math.quadratic": "proctor.tasks.math.quadratic",
+    "math.system": "proctor.tasks.math.system",
+    "math.polynomial": "proctor.tasks.math.polynomial",
+    "math.derivative": "proctor.tasks.math.derivative",
+    "math.integral": "proctor.tasks.math.integral",
+    "math.limit": "proctor.tasks.math.limit",
+    "math.inequality": "proctor.tasks.math.inequality",
+    "math.word": "proctor.tasks.math.word",
+    "code.humaneval": "proctor.tasks.code.humaneval",
+    "code.functions": "proctor.tasks.code.functions",
+    "code.stdio": "proctor.tasks.code.stdio",
+    "json.extract": "proctor.tasks.json.extract",
+    "json.conform": "proctor.tasks.json.conform",
+    "json.convert": "proctor.tasks.json.convert",
+    "json.toolcall": "proctor.tasks.json.toolcall",
 }
 
 registry: Registry = Registry("task", "proctor.tasks", builtin_modules=BUILTINS)

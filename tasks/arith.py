@@ -8,8 +8,8 @@ from __future__ import annotations
 import math
 import random
 
-import tasks
-from tasks.base import Param, Task
+from proctor import tasks
+from proctor.tasks.base import Param, Task
 
 # level: (operators, digits, operator set, parentheses, negative operands)
 LEVELS = {

@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from graders.problem import Problem, canonical_json
+from proctor.graders.problem import Problem, canonical_json
 
 DIFFICULTY_LEVELS = (1, 2, 3, 4, 5)
 

@@ -5,9 +5,9 @@ import functools
 
 import pytest
 
-import sandbox
-from graders.code.grader import CodeGrader
-from tasks.code.humaneval import HumanEval, load_humaneval
+from proctor import sandbox
+from proctor.graders.code.grader import CodeGrader
+from proctor.tasks.code.humaneval import HumanEval, load_humaneval
 
 
 @functools.lru_cache(maxsize=None)

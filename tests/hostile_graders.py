@@ -5,8 +5,8 @@ they see these too.
 """
 import os
 
-import graders
-from graders import Grader, Verdict
+from proctor import graders
+from proctor.graders import Grader, Verdict
 
 
 @graders.register("test.stuck_in_c")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-import sandbox
-from sandbox import Limits, SandboxUnavailable
+from proctor import sandbox
+from proctor.sandbox import Limits, SandboxUnavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 # "bwrap-warm": the bwrap backend's warm mode (sandbox/warm.py), held to the same tests.

@@ -5,9 +5,9 @@ import sys
 
 import pytest
 
-import graders
-import tasks
-from tasks import CapacityError, TaskParameterError
+from proctor import graders
+from proctor import tasks
+from proctor.tasks import CapacityError, TaskParameterError
 
 TASK = tasks.get("arith.integer")
 
@@ -18,7 +18,7 @@ def jsonl(problems):
 
 def test_same_arguments_give_byte_identical_jsonl_in_other_processes():
     here = jsonl(TASK.generate(200, 42, difficulty=4))
-    code = "import tasks,sys; [sys.stdout.write(p.to_json()+'\\n') for p in tasks.get('arith.integer').generate(200, 42, difficulty=4)]"
+    code = "import sys; from proctor import tasks; [sys.stdout.write(p.to_json()+'\\n') for p in tasks.get('arith.integer').generate(200, 42, difficulty=4)]"
     for hashseed in ("0", "1", "12345"):
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                              env=dict(os.environ, PYTHONHASHSEED=hashseed)).stdout
@@ -75,6 +75,6 @@ def test_asking_for_more_than_the_family_holds_is_refused_with_its_capacity():
 
 
 def test_problems_serialise_to_json_and_back():
-    from graders import Problem
+    from proctor.graders import Problem
     for p in TASK.generate(5, 3, difficulty=5):
         assert Problem.from_dict(json.loads(p.to_json())) == p

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-import graders
-from graders.code import compare, protocol
-from graders.code.extract import assemble, extract_code, fenced_blocks
-from graders.problem import Problem
+from proctor import graders
+from proctor.graders.code import compare, protocol
+from proctor.graders.code.extract import assemble, extract_code, fenced_blocks
+from proctor.graders.problem import Problem
 from code_support import canonical, grader, humaneval_problems
 
 
@@ -134,7 +134,7 @@ def test_reference_failing_its_own_tests_is_a_grader_error(code_grader):
 
 
 def test_unknown_backend_is_a_grader_error():
-    from graders.code.grader import CodeGrader
+    from proctor.graders.code.grader import CodeGrader
     verdict = CodeGrader(sandbox="no-such-backend").grade(ADD, "def f(a, b):\n    return a + b\n")
     assert verdict.status == "error"
 
@@ -271,7 +271,7 @@ def test_indented_fence_is_dedented():
 
 
 def test_backend_choice_order(monkeypatch):
-    from graders.code.grader import CodeGrader
+    from proctor.graders.code.grader import CodeGrader
     with_meta = Problem("p", "t", "x", {"kind": "function"}, {"sandbox": "docker"})
     monkeypatch.delenv("PROCTOR_SANDBOX", raising=False)
     assert CodeGrader()._backend_name(ADD) == "bwrap"

@@ -178,8 +178,8 @@ def test_supervisor_is_out_of_reach_under_bwrap():
     capabilities) can open none of the supervisor's /proc files: it is
     non-dumpable. The candidate reports what it could open as its answer, and
     the answer "denied" x 4 is the one that passes."""
-    from graders.code import protocol
-    from graders.problem import Problem
+    from proctor.graders.code import protocol
+    from proctor.graders.problem import Problem
     code_grader = grader("bwrap", min_seconds=1.0, load_seconds=2.0)
     expected = "denied denied denied denied"
     problem = Problem("t/probe", "test", "probe", {

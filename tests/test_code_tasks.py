@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
-import tasks
-from graders.problem import canonical_json
-from tasks.code import functions, stdio
+from proctor import tasks
+from proctor.graders.problem import canonical_json
+from proctor.tasks.code import functions, stdio
 from code_support import grader
 
 FAMILIES = ("code.functions", "code.stdio")
@@ -33,7 +33,7 @@ def one_problem_per_template(family: str):
 @pytest.mark.parametrize("family", FAMILIES)
 def test_same_seed_same_bytes_across_processes(family):
     here = [canonical_json(p.to_dict()) for p in tasks.get(family).generate(6, seed=3, difficulty=4)]
-    script = ("import sys, json, tasks\nfrom graders.problem import canonical_json\n"
+    script = ("import sys, json\nfrom proctor import tasks\nfrom proctor.graders.problem import canonical_json\n"
               f"print(json.dumps([canonical_json(p.to_dict()) for p in tasks.get({family!r}).generate(6, seed=3, difficulty=4)]))")
     for hash_seed in ("0", "12345"):
         out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-import graders
-import tasks
-from graders import Grader
-from graders.problem import Problem
+from proctor import graders
+from proctor import tasks
+from proctor.graders import Grader
+from proctor.graders.problem import Problem
 from proctor.grading import grade_pending, ingest
 from proctor.store import RunStore
 

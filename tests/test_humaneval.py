@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from graders.code import protocol, replay
+from proctor.graders.code import protocol, replay
 from code_support import canonical, full_solution, grader, humaneval_problems
 
 

@@ -1,8 +1,8 @@
 """Every extraction path, in order, and what stops each."""
 import pytest
 
-from graders.json_schema.extract import BALANCED, FENCED, WHOLE, extract_json
-from graders.json_schema.parse import JsonRefused, NotJson
+from proctor.graders.json_schema.extract import BALANCED, FENCED, WHOLE, extract_json
+from proctor.graders.json_schema.parse import JsonRefused, NotJson
 
 
 def test_whole_completion_with_surrounding_whitespace():

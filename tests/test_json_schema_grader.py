@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-import graders
-from graders.problem import Problem
+from proctor import graders
+from proctor.graders.problem import Problem
 
 PERSON = {"type": "object", "properties": {"name": {"type": "string"}, "age": {"type": "integer", "minimum": 0},
                                             "tags": {"type": "array", "items": {"type": "string"}}},

@@ -1,7 +1,7 @@
 """Value checks: exact by default, options, and micro-F1 partial credit."""
 import pytest
 
-from graders.json_schema.match import EXACT, MatchPolicy, compare, leaf_equal, leaves, pointers
+from proctor.graders.json_schema.match import EXACT, MatchPolicy, compare, leaf_equal, leaves, pointers
 
 
 def test_exact_match_and_mismatch():

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from graders.json_schema.parse import JsonRefused, NotJson, ParsePolicy, check_bounds, nesting_depth, parse_json
+from proctor.graders.json_schema.parse import JsonRefused, NotJson, ParsePolicy, check_bounds, nesting_depth, parse_json
 
 
 def test_plain_json_parses_to_python_values():

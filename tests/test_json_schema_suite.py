@@ -12,7 +12,7 @@ import pathlib
 
 import pytest
 
-from graders.json_schema.validate import DRAFTS, SchemaError, compile_schema
+from proctor.graders.json_schema.validate import DRAFTS, SchemaError, compile_schema
 
 SUITE = pathlib.Path(__file__).parent / "data" / "json-schema-test-suite" / "tests"
 DIALECTS = {

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from graders.json_schema.validate import (BACKTRACKING, SchemaError, ValidationUndecided, compile_schema,
+from proctor.graders.json_schema.validate import (BACKTRACKING, SchemaError, ValidationUndecided, compile_schema,
                                           json_pointer)
 
 

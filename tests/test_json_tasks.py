@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
-import graders
-import tasks
-from graders.problem import canonical_json
-from tasks.base import TaskParameterError
+from proctor import graders
+from proctor import tasks
+from proctor.graders.problem import canonical_json
+from proctor.tasks.base import TaskParameterError
 
 FAMILIES = ("json.extract", "json.conform", "json.convert", "json.toolcall")
 LEVELS = (1, 2, 3, 4, 5)
@@ -72,7 +72,7 @@ def test_same_seed_same_bytes_other_seed_other_problems(name):
 
 
 def test_problems_are_identical_in_another_process_and_hash_seed():
-    script = ("import tasks, hashlib\n"
+    script = ("import hashlib\nfrom proctor import tasks\n"
               "h = hashlib.sha256()\n"
               f"for name in {FAMILIES!r}:\n"
               "    for d in (1, 3, 5):\n"

@@ -180,7 +180,7 @@ def test_cli_writes_the_folder(suite_file, tmp_path, cli):
     assert "unsafe_code: true" in text and "!function proctor.lmeval.bridge.process_results" in text
     everything = cli("lm-eval-tasks", tmp_path / "all", "--n", "3")  # no suite: every registered task
     assert everything.code == 0, everything.err
-    import tasks
+    from proctor import tasks
 
     assert {p.stem for p in (tmp_path / "all").iterdir()} == {task_name(t) for t in tasks.names()}
     assert "--tasks proctor_all" in everything.err

@@ -28,7 +28,7 @@ from proctor.suite import Decoding  # noqa: E402
 
 # Every built-in family, a problem or a few each; max_tokens keeps answers short. arith at
 # difficulty 1 is where this model is neither always right nor always wrong.
-import tasks  # noqa: E402
+from proctor import tasks  # noqa: E402
 
 SIZES_BY_FAMILY = {name: {"arith.integer": 4, "math.linear": 2}.get(name, 1) for name in sorted(tasks.BUILTINS)}
 SUITE = 'name = "local"\n[defaults]\nmax_tokens = 40\nseed = 4\n' + "".join(

@@ -11,8 +11,8 @@ import random
 
 import pytest
 
-import graders
-from graders.problem import STATUSES, Problem
+from proctor import graders
+from proctor.graders.problem import STATUSES, Problem
 
 GRADER = graders.get("math")
 REFERENCES = ["2", "x+1", r"\{1, 2\}", r"(0, 1]", r"\begin{pmatrix}1\\2\end{pmatrix}", r"\text{(B)}"]

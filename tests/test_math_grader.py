@@ -4,11 +4,11 @@ from __future__ import annotations
 import pytest
 import sympy
 
-import graders
-from graders.math.grader import read_reference
-from graders.math.parse_latex import LatexSyntaxError, _SafeConverter, parse_latex
-from graders.math.parse_plain import PlainSyntaxError, parse_plain
-from graders.problem import Problem
+from proctor import graders
+from proctor.graders.math.grader import read_reference
+from proctor.graders.math.parse_latex import LatexSyntaxError, _SafeConverter, parse_latex
+from proctor.graders.math.parse_plain import PlainSyntaxError, parse_plain
+from proctor.graders.problem import Problem
 
 GRADER = graders.get("math")
 
@@ -18,7 +18,7 @@ def grade(reference, completion, **metadata):
 
 
 def test_registered_as_builtin():
-    assert graders.BUILTINS["math"] == "graders.math.grader"
+    assert graders.BUILTINS["math"] == "proctor.graders.math.grader"
     assert "math" in graders.names()
     assert GRADER.needs_sandbox is False
 
@@ -260,8 +260,8 @@ def test_the_payload_is_live_and_the_number_path_is_closed(tmp_path):
 
 
 def test_answer_form_expanded_or_factored_as_asked():
-    import graders
-    from graders import Problem
+    from proctor import graders
+    from proctor.graders import Problem
     grader = graders.get("math")
     factor = Problem("f", "math.polynomial", "?", "\\left(x - 3\\right) \\left(x + 2\\right)", {"answer_form": "factored"})
     assert grader.grade(factor, "\\boxed{(x+2)(x-3)}").status == "correct"

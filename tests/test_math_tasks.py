@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-import graders
-import tasks
-from graders.problem import Problem
-from tasks.base import CapacityError, TaskParameterError
+from proctor import graders
+from proctor import tasks
+from proctor.graders.problem import Problem
+from proctor.tasks.base import CapacityError, TaskParameterError
 
 FAMILIES = ("math.arithmetic", "math.linear", "math.quadratic", "math.system", "math.polynomial",
             "math.derivative", "math.integral", "math.limit", "math.inequality", "math.word")
@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def _math_grader():
-    if importlib.util.find_spec("graders.math") is None:
+    if importlib.util.find_spec("proctor.graders.math") is None:
         pytest.skip("the math grader (graders/math) is missing, so references cannot be self-graded")
     return graders.get("math")
 
@@ -108,7 +108,7 @@ def test_word_problems_name_their_unit():
 
 _DUMP = """
 import hashlib, sys
-import tasks
+from proctor import tasks
 digest = hashlib.sha256()
 for name in sys.argv[1].split(","):
     for level in (1, 2, 3, 4, 5):

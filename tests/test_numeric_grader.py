@@ -1,8 +1,8 @@
 """The `numeric` grader: what it must accept, reject, and survive."""
 import pytest
 
-import graders
-from graders import Problem
+from proctor import graders
+from proctor.graders import Problem
 
 GRADER = graders.get("numeric")
 

@@ -3,10 +3,10 @@ import textwrap
 
 import pytest
 
-import graders
-import tasks
-from graders import Grader, Verdict
-from sandbox.registry import Registry, RegistryError
+from proctor import graders
+from proctor import tasks
+from proctor.graders import Grader, Verdict
+from proctor.registry import Registry, RegistryError
 
 
 def test_builtins_are_listed_and_loaded_by_name():
@@ -43,7 +43,7 @@ def _install_entry_point(tmp_path, monkeypatch, group: str, name: str, target: s
     (package / f"{dist}-1.0.dist-info" / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 1.0\n")
     (package / f"{dist}-1.0.dist-info" / "entry_points.txt").write_text(f"[{group}]\n{name} = {target}\n")
     (package / f"{dist}_mod.py").write_text(textwrap.dedent("""
-        from graders import Grader, Verdict
+        from proctor.graders import Grader, Verdict
 
         class Shout(Grader):
             def grade(self, problem, completion):

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-import tasks
+from proctor import tasks
 
 N = 40_000
 

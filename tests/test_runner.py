@@ -1,7 +1,7 @@
 """The grading pool: hard per-item kill, memory cap, grader failures kept apart."""
 import hostile_graders  # noqa: F401  (registers the test.* graders before workers fork)
 
-from graders import Problem
+from proctor.graders import Problem
 from proctor.runner import GradingPool, Job
 
 PROBLEM = Problem("p", "t", "?", 1)

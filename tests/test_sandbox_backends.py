@@ -5,10 +5,10 @@ import textwrap
 
 import pytest
 
-import sandbox
-from sandbox import Limits, SandboxUnavailable
-from sandbox.files import checked_files
-from sandbox.interpreter import find_python
+from proctor import sandbox
+from proctor.sandbox import Limits, SandboxUnavailable
+from proctor.sandbox.files import checked_files
+from proctor.sandbox.interpreter import find_python
 from tests.sandbox_backends import SMALL
 
 
@@ -18,7 +18,7 @@ def test_builtin_names():
 
 
 def test_process_backend_warns_and_still_bounds_the_run(capsys):
-    import sandbox.process as process_backend
+    import proctor.sandbox.process as process_backend
     process_backend._warned = False
     box = sandbox.open_backend("process")
     assert box.isolated is False
@@ -53,7 +53,7 @@ def test_unknown_backend_names_the_known_ones():
 def test_entry_point_backend(tmp_path, monkeypatch):
     """A third-party backend registered through the `proctor.sandboxes` group."""
     (tmp_path / "echo_backend.py").write_text(textwrap.dedent("""
-        from sandbox.base import RunResult, Sandbox
+        from proctor.sandbox.base import RunResult, Sandbox
 
         class EchoSandbox(Sandbox):
             name = ""

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import Limits
+from proctor.sandbox import Limits
 from tests.sandbox_backends import ISOLATING, SMALL, open_or_skip
 
 
@@ -412,7 +412,7 @@ def test_sandbox_dies_with_its_harness(tmp_path):
     token = f"proctor-test-{uuid.uuid4().hex}"
     harness = tmp_path / "harness.py"
     harness.write_text(textwrap.dedent(f"""
-        import sandbox
+        from proctor import sandbox
         box = sandbox.open_backend("bwrap")
         print("ready", flush=True)
         box.run([box.python, "-c", "# {token}\\nimport time\\ntime.sleep(60)"],

@@ -14,7 +14,7 @@ def unavailable_backend(tmp_path):
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: nosandbox\nVersion: 1.0\n")
     (info / "entry_points.txt").write_text("[proctor.sandboxes]\nnamespaces-off = nosandbox_mod:NoUserNamespaces\n")
     (site / "nosandbox_mod.py").write_text(
-        "from sandbox.base import Sandbox, SandboxUnavailable\n"
+        "from proctor.sandbox.base import Sandbox, SandboxUnavailable\n"
         "class NoUserNamespaces(Sandbox):\n"
         "    def __init__(self, **options):\n"
         "        raise SandboxUnavailable('user namespaces are disabled on this kernel')\n")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 
-from graders.code.protocol import ProtocolError, canonical, decode
+from proctor.graders.code.protocol import ProtocolError, canonical, decode
 
 
 def _float(text: str) -> float:

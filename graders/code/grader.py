@@ -37,14 +37,14 @@ import threading
 import time
 from pathlib import Path
 
-import graders
-import sandbox
-from graders.base import Grader
-from graders.code import compare, protocol, replay
-from graders.code.extract import MAX_PROGRAM_CHARS, assemble, extract_code, syntax_problem
-from graders.problem import Problem, Verdict
-from sandbox.base import Limits, SandboxUnavailable
-from sandbox.interpreter import find_python
+from proctor import graders
+from proctor import sandbox
+from proctor.graders.base import Grader
+from proctor.graders.code import compare, protocol, replay
+from proctor.graders.code.extract import MAX_PROGRAM_CHARS, assemble, extract_code, syntax_problem
+from proctor.graders.problem import Problem, Verdict
+from proctor.sandbox.base import Limits, SandboxUnavailable
+from proctor.sandbox.interpreter import find_python
 
 _HERE = Path(__file__).resolve().parent
 # The driver is started by importing it, so the bytecode shipped next to it is

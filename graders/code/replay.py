@@ -26,7 +26,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from graders.code.protocol import Unencodable, canonical, encode
+from proctor.graders.code.protocol import Unencodable, canonical, encode
 
 REPLAY_SEED = 1234
 

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from graders.json_schema.parse import DEFAULT_POLICY, STRING_TOKEN, JsonRefused, NotJson, ParsePolicy, parse_json
+from proctor.graders.json_schema.parse import DEFAULT_POLICY, STRING_TOKEN, JsonRefused, NotJson, ParsePolicy, parse_json
 
 WHOLE, FENCED, BALANCED = "whole", "fenced", "balanced"
 

@@ -18,14 +18,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import graders
-from graders.base import Grader
-from graders.extract import MAX_COMPLETION_CHARS
-from graders.json_schema.extract import WHOLE, extract_json
-from graders.json_schema.match import MatchPolicy, compare, pointers
-from graders.json_schema.parse import JsonRefused, ParsePolicy
-from graders.json_schema.validate import LINEAR, SchemaError, ValidationUndecided, compile_schema
-from graders.problem import Problem, Verdict
+from proctor import graders
+from proctor.graders.base import Grader
+from proctor.graders.extract import MAX_COMPLETION_CHARS
+from proctor.graders.json_schema.extract import WHOLE, extract_json
+from proctor.graders.json_schema.match import MatchPolicy, compare, pointers
+from proctor.graders.json_schema.parse import JsonRefused, ParsePolicy
+from proctor.graders.json_schema.validate import LINEAR, SchemaError, ValidationUndecided, compile_schema
+from proctor.graders.problem import Problem, Verdict
 
 REFERENCE_KEYS = ("schema", "expected", "match", "strict", "formats", "regex", "parse", "example")
 MAX_REASON_FAILURES = 3

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, fields
 from typing import Any
 
-from graders.json_schema.validate import json_pointer
+from proctor.graders.json_schema.validate import json_pointer
 
 MAX_LISTED_PATHS = 50
 # Aligning an unordered array scores every (expected, answer) element pair; past

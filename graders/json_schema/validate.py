@@ -22,7 +22,7 @@ from typing import Any
 
 import jsonschema_rs
 
-from graders.problem import canonical_json
+from proctor.graders.problem import canonical_json
 
 DRAFTS = {
     "http://json-schema.org/draft-04/schema": jsonschema_rs.Draft4Validator,

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import sympy
 
-from graders.math import guards
-from graders.math.normalize import Cleaned, clean, unwrap_text
-from graders.math.parse_latex import LatexSyntaxError, parse_latex
-from graders.math.parse_plain import PlainSyntaxError, parse_plain
+from proctor.graders.math import guards
+from proctor.graders.math.normalize import Cleaned, clean, unwrap_text
+from proctor.graders.math.parse_latex import LatexSyntaxError, parse_latex
+from proctor.graders.math.parse_plain import PlainSyntaxError, parse_plain
 
 
 class NotReadable(ValueError):

@@ -28,7 +28,7 @@ import random
 
 import sympy
 
-from graders.math.answer import (Choice, EmptySet, Interval, IntervalUnion, Items, MatrixAnswer, Relation, Scalar,
+from proctor.graders.math.answer import (Choice, EmptySet, Interval, IntervalUnion, Items, MatrixAnswer, Relation, Scalar,
                                  TextAnswer)
 
 DECIMAL_REL_TOL = sympy.Rational(1, 1000)

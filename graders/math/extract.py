@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from graders.extract import boxed_spans
+from proctor.graders.extract import boxed_spans
 
 MAX_GAP = 80  # characters between side-by-side boxes
 MAX_GROUP_CHARS = 20_000  # beyond this the joined answer is refused as too large anyway

@@ -40,13 +40,13 @@ from functools import lru_cache
 
 import sympy
 
-import graders
-from graders.base import Grader
-from graders.extract import MAX_COMPLETION_CHARS, Unclosed
-from graders.math.answer import Choice, NotReadable, Scalar, read_answer
-from graders.math.equivalence import Policy, equivalent
-from graders.math.extract import NUMBER, find_answer
-from graders.math.guards import TooLarge, Unsupported
+from proctor import graders
+from proctor.graders.base import Grader
+from proctor.graders.extract import MAX_COMPLETION_CHARS, Unclosed
+from proctor.graders.math.answer import Choice, NotReadable, Scalar, read_answer
+from proctor.graders.math.equivalence import Policy, equivalent
+from proctor.graders.math.extract import NUMBER, find_answer
+from proctor.graders.math.guards import TooLarge, Unsupported
 
 SHOWN_CHARS = 300
 

@@ -25,8 +25,8 @@ import sympy
 from latex2sympy2_extended.latex2sympy2 import ConversionConfig, _Latex2Sympy, comma_number_regex
 from latex2sympy2_extended.math_normalization import NormalizationConfig, normalize_latex
 
-from graders.math.guards import MAX_LATEX_CHARS, TooLarge, exact_literal
-from graders.math.parse_plain import PlainSyntaxError, parse_plain
+from proctor.graders.math.guards import MAX_LATEX_CHARS, TooLarge, exact_literal
+from proctor.graders.math.parse_plain import PlainSyntaxError, parse_plain
 
 
 class LatexSyntaxError(ValueError):

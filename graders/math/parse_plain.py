@@ -14,7 +14,7 @@ import re
 
 import sympy
 
-from graders.math.guards import MAX_TOKENS, TooLarge, exact_literal
+from proctor.graders.math.guards import MAX_TOKENS, TooLarge, exact_literal
 
 
 class PlainSyntaxError(ValueError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from graders.problem import Verdict, canonical_json
+from proctor.graders.problem import Verdict, canonical_json
 from proctor.errors import BadInput
 from proctor.jsonl import read_objects, sample_field
 from proctor.store import RunInfo, RunStore

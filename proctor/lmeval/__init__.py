@@ -23,8 +23,8 @@ import re
 from pathlib import Path
 from typing import Iterable
 
-import graders
-import tasks
+from proctor import graders
+from proctor import tasks
 from proctor.errors import BadInput
 from proctor.suite import Family, Suite, load_suite
 

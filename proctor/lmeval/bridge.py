@@ -30,7 +30,7 @@ import os
 import threading
 from typing import Any
 
-from graders.problem import Problem, canonical_json
+from proctor.graders.problem import Problem, canonical_json
 
 # Field order is fixed: lm-eval hashes the doc as JSON in this order.
 DOC_FIELDS = ("id", "task", "grader", "prompt", "target", "reference", "metadata")
@@ -59,8 +59,8 @@ def build_dataset(proctor_task: str | None = None, proctor_n: int | None = None,
     """lm-eval's `custom_dataset`: the family's problems, generated from its seed, as a `test` split."""
     import datasets
 
-    import graders
-    import tasks
+    from proctor import graders
+    from proctor import tasks
 
     if proctor_task is None or proctor_n is None or proctor_seed is None:
         raise ValueError("a proctor task needs metadata proctor_task, proctor_n and proctor_seed "

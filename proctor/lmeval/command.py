@@ -27,7 +27,7 @@ def add_grade_arguments(grade: argparse.ArgumentParser) -> None:
 
 
 def _all_task_families(n: int, seed: int):
-    import tasks
+    from proctor import tasks
     from proctor.suite import DEFAULT_MARGIN, Decoding, Family
 
     if n < 1:
@@ -43,8 +43,8 @@ def _all_task_families(n: int, seed: int):
 
 
 def cmd_lm_eval_tasks(args) -> int:
-    import graders
-    import tasks
+    from proctor import graders
+    from proctor import tasks
     from proctor.lmeval import task_name, write_task_folder
     from proctor.suite import Suite, load_suite
 

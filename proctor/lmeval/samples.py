@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from graders.problem import Problem
+from proctor.graders.problem import Problem
 from proctor.errors import BadInput
 from proctor.jsonl import read_objects
 from proctor.lmeval.bridge import doc_problem, is_problem_doc

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import random
 
-import tasks
-from graders.code.protocol import decode, encode
-from tasks.base import Param, Task
-from tasks.code.templates import Template, distinct_inputs, int_list, load_reference, words
+from proctor import tasks
+from proctor.graders.code.protocol import decode, encode
+from proctor.tasks.base import Param, Task
+from proctor.tasks.code.templates import Template, distinct_inputs, int_list, load_reference, words
 
 
 def _size(difficulty: int) -> int:

@@ -16,9 +16,9 @@ import random
 from pathlib import Path
 from typing import Iterator
 
-import tasks
-from graders.problem import Problem
-from tasks.base import CapacityError, Task, TaskParameterError
+from proctor import tasks
+from proctor.graders.problem import Problem
+from proctor.tasks.base import CapacityError, Task, TaskParameterError
 
 DATA_FILE = ("data", "HumanEval.jsonl.gz")
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import random
 
-import tasks
-from tasks.base import Param, Task
-from tasks.code.templates import Template, distinct_inputs, int_list, load_reference, words
+from proctor import tasks
+from proctor.tasks.base import Param, Task
+from proctor.tasks.code.templates import Template, distinct_inputs, int_list, load_reference, words
 
 MAIN = "\n\nimport sys\nsys.stdout.write(solve(sys.stdin.read()))\n"
 

@@ -13,7 +13,7 @@ import random
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from graders.code.protocol import encode
+from proctor.graders.code.protocol import encode
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import random
 
-import tasks
-from tasks.base import Task
-from tasks.json.common import CITIES, DRAFT_2020_12, LANGUAGES, answer_instruction, iso_date, schema_text
+from proctor import tasks
+from proctor.tasks.base import Task
+from proctor.tasks.json.common import CITIES, DRAFT_2020_12, LANGUAGES, answer_instruction, iso_date, schema_text
 
 NAMES = ("label", "code", "count", "level", "score", "status", "region", "owner", "quota", "ratio", "mode",
          "channel", "priority", "batch", "tier", "origin", "target", "weight")

@@ -11,9 +11,9 @@ import csv
 import io
 import random
 
-import tasks
-from tasks.base import Task
-from tasks.json.common import (CITIES, COMPANIES, DRAFT_2020_12, PRODUCTS, answer_instruction, money,
+from proctor import tasks
+from proctor.tasks.base import Task
+from proctor.tasks.json.common import (CITIES, COMPANIES, DRAFT_2020_12, PRODUCTS, answer_instruction, money,
                                person_name, schema_text)
 
 # column -> (JSON type, value maker)

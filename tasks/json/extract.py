@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import random
 
-import tasks
-from tasks.base import Param, Task
-from tasks.json.common import (CITIES, COMPANIES, DRAFT_2020_12, LANGUAGES, PRODUCTS, STREETS, TOPICS,
+from proctor import tasks
+from proctor.tasks.base import Param, Task
+from proctor.tasks.json.common import (CITIES, COMPANIES, DRAFT_2020_12, LANGUAGES, PRODUCTS, STREETS, TOPICS,
                                answer_instruction, iso_date, money, person_name, schema_text, show_money,
                                spoken_date)
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import random
 
-import tasks
-from tasks.base import Task
-from tasks.json.common import (CITIES, DRAFT_2020_12, TOPICS, answer_instruction, iso_date, person_name,
+from proctor import tasks
+from proctor.tasks.base import Task
+from proctor.tasks.json.common import (CITIES, DRAFT_2020_12, TOPICS, answer_instruction, iso_date, person_name,
                                schema_text, spoken_date)
 
 

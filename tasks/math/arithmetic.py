@@ -16,8 +16,8 @@ from fractions import Fraction
 
 import sympy as sp
 
-import tasks
-from tasks.math.common import NUMBER, MathItem, MathTask, instruction, tex, to_sympy
+from proctor import tasks
+from proctor.tasks.math.common import NUMBER, MathItem, MathTask, instruction, tex, to_sympy
 
 _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2}
 _SYMBOL = {"+": "+", "-": "-", "*": "\\times", "/": "\\div"}

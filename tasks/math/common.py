@@ -15,7 +15,7 @@ from typing import Any, Iterable
 
 import sympy as sp
 
-from tasks.base import Param, Task
+from proctor.tasks.base import Param, Task
 
 X, Y, Z = sp.symbols("x y z")
 

@@ -11,8 +11,8 @@ import random
 
 import sympy as sp
 
-import tasks
-from tasks.math.common import EXPRESSION, NUMBER, X, MathItem, MathTask, instruction, nonzero, nonzero_count, tex
+from proctor import tasks
+from proctor.tasks.math.common import EXPRESSION, NUMBER, X, MathItem, MathTask, instruction, nonzero, nonzero_count, tex
 
 _OUTER = (sp.sin, sp.cos, sp.exp, sp.log)  # ln is printed \ln (see common.tex)
 _NINE, _FIVE = nonzero_count(-9, 9), nonzero_count(-5, 5)

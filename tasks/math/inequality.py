@@ -15,8 +15,8 @@ import random
 
 import sympy as sp
 
-import tasks
-from tasks.math.common import INTERVAL, X, MathItem, MathTask, instruction, nonzero, nonzero_count, tex, tex_intervals
+from proctor import tasks
+from proctor.tasks.math.common import INTERVAL, X, MathItem, MathTask, instruction, nonzero, nonzero_count, tex, tex_intervals
 
 _RELATIONS = (sp.Lt, sp.Le, sp.Gt, sp.Ge)
 _SYMBOLS = {sp.Lt: "<", sp.Le: "\\leq", sp.Gt: ">", sp.Ge: "\\geq"}

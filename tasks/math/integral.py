@@ -19,9 +19,9 @@ import random
 
 import sympy as sp
 
-import tasks
-from tasks.base import Param
-from tasks.math.common import (DIFFICULTY, EXPRESSION, NUMBER, X, MathItem, MathTask, instruction, nonzero,
+from proctor import tasks
+from proctor.tasks.base import Param
+from proctor.tasks.math.common import (DIFFICULTY, EXPRESSION, NUMBER, X, MathItem, MathTask, instruction, nonzero,
                                nonzero_count, tex)
 
 KINDS = ("any", "definite", "indefinite")

@@ -12,8 +12,8 @@ import random
 
 import sympy as sp
 
-import tasks
-from tasks.math.common import NUMBER, X, MathItem, MathTask, instruction, nonzero, nonzero_count, tex
+from proctor import tasks
+from proctor.tasks.math.common import NUMBER, X, MathItem, MathTask, instruction, nonzero, nonzero_count, tex
 
 _NINE, _FIVE = nonzero_count(-9, 9), nonzero_count(-5, 5)
 

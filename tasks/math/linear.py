@@ -10,8 +10,8 @@ import random
 
 import sympy as sp
 
-import tasks
-from tasks.math.common import NUMBER, X, MathItem, MathTask, instruction, nonzero, nonzero_count, tex
+from proctor import tasks
+from proctor.tasks.math.common import NUMBER, X, MathItem, MathTask, instruction, nonzero, nonzero_count, tex
 
 _DENOMINATORS = (2, 3, 4, 5, 6, 7, 8, 9)
 

@@ -12,9 +12,9 @@ import random
 
 import sympy as sp
 
-import tasks
-from tasks.base import Param
-from tasks.math.common import DIFFICULTY, EXPRESSION, X, Y, MathItem, MathTask, instruction, nonzero, nonzero_count, tex
+from proctor import tasks
+from proctor.tasks.base import Param
+from proctor.tasks.math.common import DIFFICULTY, EXPRESSION, X, Y, MathItem, MathTask, instruction, nonzero, nonzero_count, tex
 
 MODES = ("any", "expand", "factor")
 

@@ -13,8 +13,8 @@ import random
 
 import sympy as sp
 
-import tasks
-from tasks.math.common import SET, X, MathItem, MathTask, instruction, nonzero, nonzero_count, tex, tex_set
+from proctor import tasks
+from proctor.tasks.math.common import SET, X, MathItem, MathTask, instruction, nonzero, nonzero_count, tex, tex_set
 
 
 def _distinct_pair(rng: random.Random, low: int, high: int) -> tuple[int, int]:

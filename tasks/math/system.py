@@ -11,8 +11,8 @@ import random
 
 import sympy as sp
 
-import tasks
-from tasks.math.common import TUPLE, X, Y, Z, MathItem, MathTask, tex, tex_tuple
+from proctor import tasks
+from proctor.tasks.math.common import TUPLE, X, Y, Z, MathItem, MathTask, tex, tex_tuple
 
 # level: (unknowns, coefficient range, solution or right-hand side range, solution drawn)
 LEVELS = {

@@ -15,8 +15,8 @@ from typing import Callable
 
 import sympy as sp
 
-import tasks
-from tasks.math.common import NUMBER, MathItem, MathTask, tex
+from proctor import tasks
+from proctor.tasks.math.common import NUMBER, MathItem, MathTask, tex
 
 NAMES = ("Ana", "Ben", "Chloe", "David", "Emma", "Farid", "Grace", "Hiro", "Ines", "Jonas")
 R = sp.Rational

@@ -2,8 +2,8 @@
 that compares the last line of the answer with the reference, exactly."""
 import random
 
-from graders import Grader, Problem, Verdict
-from tasks import Param, Task
+from proctor.graders import Grader, Problem, Verdict
+from proctor.tasks import Param, Task
 
 WORDS = ["examiner", "gradient", "sandbox", "verdict", "proctor", "tensor", "rubric", "benchmark"]
 
