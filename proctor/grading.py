@@ -52,7 +52,7 @@ def check_graders(names) -> None:
             grader = graders.get(name)
         except RegistryError as exc:
             raise BadInput(str(exc)) from None
-        if grader.needs_sandbox and hasattr(grader, "preflight"):
+        if grader.needs_sandbox:
             try:
                 grader.preflight()
             except SandboxUnavailable as exc:
@@ -75,7 +75,7 @@ class GraderResolver:
         if name in self.versions:
             return
         try:
-            self.versions[name] = str(getattr(graders.get(name), "version", "?"))
+            self.versions[name] = str(graders.get(name).version)
         except RegistryError as exc:
             raise BadInput(str(exc)) from None
 

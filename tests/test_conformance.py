@@ -1,0 +1,22 @@
+"""Every built-in task and grader passes the conformance kit that plug-in
+authors run (proctor.testing.conformance), exactly as they run it."""
+import pytest
+
+from proctor import graders, tasks
+from proctor.testing import conformance
+
+BUILTINS = (*sorted(tasks.BUILTINS), *sorted(graders.BUILTINS))
+# Known failures, owned elsewhere. Strict: the mark must go when the fix lands.
+KNOWN = {
+    "code:hostile": "issue 11 (branch i11): a candidate's SIGINT to the sandbox supervisor gives an error verdict",
+}
+
+
+def marked(check):
+    reason = KNOWN.get(str(check))
+    return pytest.param(check, marks=pytest.mark.xfail(strict=True, reason=reason)) if reason else check
+
+
+@pytest.mark.parametrize("check", [marked(c) for c in conformance.checks(*BUILTINS)], ids=str)
+def test_builtin_conformance(check):
+    check()
