@@ -186,7 +186,7 @@ class CodeGrader(Grader):
         backend = self.backend_for(problem)
         # Each backend knows the interpreter its sandbox can see (bwrap: under /usr;
         # docker: inside the image).
-        python = getattr(backend, "python", None) or find_python("/usr") or find_python() or "python3"
+        python = backend.python or find_python("/usr") or find_python() or "python3"
         result = backend.run([python, "-I", "-S", "-c", BOOTSTRAP], SANDBOX_FILES,
                              protocol.frame_job(job, nonce), limits)
         return protocol.find_envelope(result.stdout, nonce), result
