@@ -41,7 +41,8 @@ class IntegerArithmetic(Task):
     grader = "numeric"
     description = "Evaluate an integer arithmetic expression (+, -, *, parentheses)."
     params = (
-        Param(name="difficulty", type=int, default=1, low=1, high=5, help="1: one +/- on digits ... 5: five operators, 3 digits, parentheses, negatives"),
+        Param(name="difficulty", type=int, default=1, low=1, high=5,
+              help="1: one +/- on digits ... 5: five operators, 3 digits, parentheses, negatives"),
         Param(name="ops", type=int, default=0, low=0, high=8, help="operator count; 0 = set by difficulty"),
         Param(name="digits", type=int, default=0, low=0, high=6, help="operand digits; 0 = set by difficulty"),
     )

@@ -14,19 +14,10 @@ from pathlib import Path
 import pytest
 
 from proctor import tasks
+from proctor.testing.conformance import parameter_sets  # defaults, then each value of each small parameter
 
 DIGESTS = Path(__file__).resolve().parent / "data" / "generate_digests.json"
 N, SEED = 30, 11
-
-
-def parameter_sets(task) -> list[dict]:
-    """The defaults, then every value of every parameter with few values, one at a time."""
-    sets = [{}]
-    for p in task.params:
-        values = p.choices or (range(p.low, p.high + 1) if p.type is int and p.low is not None
-                               and p.high is not None and p.high - p.low < 8 else ())
-        sets += [{p.name: v} for v in values if v != p.default]
-    return sets
 
 
 def digest(lines: str) -> str:

@@ -204,7 +204,8 @@ class CodeGrader(Grader):
             return Verdict.incorrect(extracted=code, reason="memory limit", **details)
         if result.timed_out:
             return Verdict.incorrect(extracted=code, reason="time limit", **details)
-        return Verdict.incorrect(extracted=code, reason="no result from the sandbox (the program crashed or killed its supervisor)",
+        return Verdict.incorrect(extracted=code,
+                                 reason="no result from the sandbox (the program crashed or killed its supervisor)",
                                  **details)
 
     def _call_results(self, envelope: dict, out_of_memory: bool = False) -> tuple[str | None, list]:
@@ -349,8 +350,8 @@ class CodeGrader(Grader):
                 first = (i, got)
         name = self._backend_name(problem)
         if first is None:
-            return Verdict.correct(extracted=code, reason=f"passes all {len(tests)} tests", tests=len(tests), passed=passed,
-                                   sandbox=name)
+            return Verdict.correct(extracted=code, reason=f"passes all {len(tests)} tests", tests=len(tests),
+                                   passed=passed, sandbox=name)
         i, got = first
         if isinstance(got, tuple):
             return self._verdict_for_failure(code, got[0], got[1], i, len(tests), passed, sandbox=name)
@@ -410,8 +411,8 @@ class CodeGrader(Grader):
             elif first is None:
                 first = (i, status, exit_code, stdout, stderr)
         if first is None:
-            return Verdict.correct(extracted=code, reason=f"passes all {len(tests)} tests", tests=len(tests), passed=passed,
-                                   sandbox=name)
+            return Verdict.correct(extracted=code, reason=f"passes all {len(tests)} tests", tests=len(tests),
+                                   passed=passed, sandbox=name)
         i, status, exit_code, stdout, stderr = first
         if result.out_of_memory and exit_code == -9:
             status = "memory limit"

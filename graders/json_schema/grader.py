@@ -89,7 +89,8 @@ class JsonSchemaGrader(Grader):
         if "expected" not in reference:
             if valid:
                 return Verdict.correct(extracted=value, reason=f"valid against the schema ({found.method})", **details)
-            return Verdict.incorrect(extracted=value, reason=f"fails the schema: {_describe_failures(failures)}", **details)
+            return Verdict.incorrect(extracted=value, reason=f"fails the schema: {_describe_failures(failures)}",
+                                     **details)
         return self._match(reference["expected"], value, valid, failures, options["match"], details)
 
     @staticmethod
@@ -101,7 +102,8 @@ class JsonSchemaGrader(Grader):
                        fields_matched=len(comparison.matched), fields_expected=total)
         if comparison.exact:
             if valid:
-                return Verdict.correct(extracted=value, reason=f"valid and matches the expected value ({details['extraction']})",
+                return Verdict.correct(extracted=value,
+                                       reason=f"valid and matches the expected value ({details['extraction']})",
                                        **details)
             return Verdict.error(reason="bad reference: the expected value fails its own schema: "
                                  + _describe_failures(failures), **details)

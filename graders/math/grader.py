@@ -118,7 +118,8 @@ class MathGrader(Grader):
         except (TooLarge, Unsupported) as exc:
             return graders.Verdict.unparsable(reason=f"{found.source}: {exc}", extracted=shown)
         except (RecursionError, MemoryError, OverflowError, ValueError, TypeError) as exc:
-            return graders.Verdict.unparsable(reason=f"{found.source}: cannot read ({type(exc).__name__})", extracted=shown)
+            return graders.Verdict.unparsable(reason=f"{found.source}: cannot read ({type(exc).__name__})",
+                                              extracted=shown)
         try:
             same = equivalent(ref, ans, policy)
         except (TooLarge, Unsupported) as exc:
@@ -127,8 +128,11 @@ class MathGrader(Grader):
             return graders.Verdict.error(reason=f"comparison failed: {type(exc).__name__}: {str(exc)[:120]}")
         if same and not _in_asked_form(ans, ref, problem.metadata.get("answer_form")):
             return graders.Verdict.incorrect(
-                extracted=shown, reason=f"equal to the reference but not {problem.metadata['answer_form']} as asked ({found.source})",
+                extracted=shown,
+                reason=f"equal to the reference but not {problem.metadata['answer_form']} as asked ({found.source})",
                 source=found.source)
         if same:
-            return graders.Verdict.correct(extracted=shown, reason=f"equals the reference ({found.source})", source=found.source)
-        return graders.Verdict.incorrect(extracted=shown, reason=f"differs from the reference ({found.source})", source=found.source)
+            return graders.Verdict.correct(extracted=shown, reason=f"equals the reference ({found.source})",
+                                           source=found.source)
+        return graders.Verdict.incorrect(extracted=shown, reason=f"differs from the reference ({found.source})",
+                                         source=found.source)

@@ -350,9 +350,15 @@ class Conformance:
         """The cases aimed at this grader by name (the tasks' checks run those aimed at
         any grader), and completions that are not text at all, as the Python API allows."""
         cases = [c for c in hostile_completions(name) if name in c.targets]
-        cases += [HostileCompletion(f"not text: {type(v).__name__}", v, frozenset({"any"})) for v in NOT_TEXT]
         problem = self.grader_problems(name)[0]
-        _hostile(f"grader {name}", self.graded([problem], [(problem, c.text) for c in cases], grader=name), cases)
+        graded = self.graded([problem], [(problem, c.text) for c in cases], grader=name)
+        # Only a caller's own code can pass these (files and the Python API refuse them),
+        # straight to `grade`, whose guard is proctor's: graded here, in this process.
+        grader = graders.get(name)
+        for value in NOT_TEXT:
+            cases.append(HostileCompletion(f"not text: {type(value).__name__}", value, frozenset({"any"})))
+            graded.append((problem, value, grader.grade(problem, value)))
+        _hostile(f"grader {name}", graded, cases)
 
     def grader_verdicts(self, name: str) -> None:
         problems = self.grader_problems(name)

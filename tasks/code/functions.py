@@ -270,7 +270,8 @@ class CodeFunctions(CodeTask):
     name = "code.functions"
     description = "Write a Python function (list, string, number theory, dict); graded on many hidden calls."
     params = (
-        Param(name="difficulty", type=int, default=1, low=1, high=5, help="1: one short loop on small inputs ... 5: algorithmic, larger inputs"),
+        Param(name="difficulty", type=int, default=1, low=1, high=5,
+              help="1: one short loop on small inputs ... 5: algorithmic, larger inputs"),
         Param(name="category", type=str, default="any", choices=("any", "list", "string", "number", "dict"),
               help="restrict to one kind of transformation"),
     )

@@ -147,7 +147,8 @@ def _show(text: str) -> str:
 class CodeStdio(CodeTask):
     name = "code.stdio"
     description = "Write a Python program that reads stdin and prints the answer; graded on many hidden inputs."
-    params = (Param(name="difficulty", type=int, default=1, low=1, high=5, help="1: one formula on one line ... 5: graph search"),)
+    params = (Param(name="difficulty", type=int, default=1, low=1, high=5,
+                    help="1: one formula on one line ... 5: graph search"),)
 
     def make(self, rng: random.Random, params: dict) -> tuple[str, dict]:
         difficulty = params["difficulty"]

@@ -157,7 +157,8 @@ class JsonExtract(JsonTask):
     name = "json.extract"
     description = "Turn a record described in prose into JSON following a given schema."
     params = (
-        Param(name="difficulty", type=int, default=1, low=1, high=5, help="1: three flat fields ... 5: nested objects, arrays, nulls, spoken dates"),
+        Param(name="difficulty", type=int, default=1, low=1, high=5,
+              help="1: three flat fields ... 5: nested objects, arrays, nulls, spoken dates"),
         Param(name="kind", type=str, default="any", choices=("any", *KINDS), help="record kind; any = drawn per item"),
     )
 
