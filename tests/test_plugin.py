@@ -3,7 +3,6 @@ entry points, passes the conformance kit, and is the README's plug-in guide."""
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -68,21 +67,40 @@ def test_the_pytest_option_runs_the_kit_without_a_test_file(plugin_path, tmp_pat
     assert "proctor-conformance::exact_text:verdicts PASSED" in result.stdout
 
 
-def test_the_kit_catches_a_grader_that_passes_everything(tmp_path):
-    """The example with its comparison removed: the kit names what is wrong."""
-    source = tmp_path / "plugin"
-    shutil.copytree(ROOT / "examples" / "plugin", source, ignore=shutil.ignore_patterns("build", "*.egg-info"))
-    module = source / "proctor_wordplay" / "__init__.py"
-    module.write_text(module.read_text().replace("if answer == problem.reference:", "if answer:"))
+BROKEN = {
+    # what is changed in the example -> (the check that must fail, words of its one-line reason)
+    "grader passes everything": ("if answer == problem.reference:", "if answer:",
+                                 "wordplay.reverse:perturbed", "a perturbed reference of problem wordplay.reverse/"),
+    "draws depend on the hash seed": ("words = rng.sample(WORDS,", "words = rng.sample(sorted(WORDS, key=hash),",
+                                      "wordplay.reverse:deterministic", "PYTHONHASHSEED="),
+    "capacity overstated": ("return math.perm(len(WORDS), params[\"difficulty\"])",
+                            "return math.perm(len(WORDS), params[\"difficulty\"]) + 1",
+                            "wordplay.reverse:distinct",
+                            "generating 9 problems failed: task wordplay.reverse with difficulty=1 made only 8"),
+    "reference not JSON-safe": ('return prompt, " ".join(words)[::-1]', 'return prompt, {1: " ".join(words)[::-1]}',
+                                "wordplay.reverse:storable", "changes through JSON"),
+    "another contract version": ("    name = \"exact_text\"\n    plugin_api = 1", "    name = \"exact_text\"\n    plugin_api = 2",
+                                 "exact_text:contract", "declares plugin API 2; this proctor supports plugin API 1"),
+}
+
+
+@pytest.mark.parametrize("case", BROKEN)
+def test_the_kit_names_what_a_broken_plug_in_gets_wrong(tmp_path, case):
+    old, new, check, reason = BROKEN[case]
     site = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--target", str(site), str(source)], check=True)
-    result = run_pytest("--proctor-conformance=wordplay.reverse,exact_text", cwd=tmp_path, site=site)
-    assert result.returncode == 1
-    assert "FAILED proctor-conformance::wordplay.reverse:perturbed" in result.stdout
-    assert "a perturbed reference of problem wordplay.reverse/" in result.stdout
-    assert "FAILED proctor-conformance::wordplay.reverse:hostile" in result.stdout
-    assert "FAILED proctor-conformance::wordplay.reverse:reference" not in result.stdout
+    (site / "proctor_wordplay").mkdir(parents=True)
+    source = (ROOT / "examples" / "plugin" / "proctor_wordplay" / "__init__.py").read_text()
+    assert old in source
+    (site / "proctor_wordplay" / "__init__.py").write_text(source.replace(old, new))
+    info = site / "proctor_wordplay-0.1.0.dist-info"  # what pip would leave
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: proctor-wordplay\nVersion: 0.1.0\n")
+    (info / "entry_points.txt").write_text("[proctor.tasks]\nwordplay.reverse = proctor_wordplay:ReverseWord\n"
+                                           "[proctor.graders]\nexact_text = proctor_wordplay:ExactText\n")
+    result = run_pytest("-rf", "--proctor-conformance=wordplay.reverse,exact_text", cwd=tmp_path, site=site)
+    assert result.returncode == 1, result.stdout
+    assert check in re.findall(r"^FAILED proctor-conformance::(\S+)", result.stdout, re.MULTILINE), result.stdout
+    assert reason in result.stdout
 
 
 def guide_blocks() -> list[tuple[str, str]]:

@@ -46,7 +46,7 @@ from typing import Callable
 from proctor import graders, tasks
 from proctor.graders.problem import STATUSES, Problem, Verdict, canonical_json
 from proctor.registry import RegistryError
-from proctor.tasks.base import CapacityError
+from proctor.tasks.base import CapacityError, TaskParameterError
 from proctor.testing.hostile import TIME_BOUND_SECONDS, HostileCompletion, hostile_completions
 
 DEFAULT_N = 10  # problems per parameter set
@@ -178,8 +178,15 @@ class Conformance:
         """(parameters, problems) for each parameter set of task `name`."""
         if name not in self._problems:
             task = tasks.get(name)
-            self._problems[name] = [(params, task.generate(_size(task, params, self.n), SEED, **params))
-                                    for params in parameter_sets(task)]
+            made = []
+            for params in parameter_sets(task):
+                size = _size(task, params, self.n)
+                try:
+                    made.append((params, task.generate(size, SEED, **params)))
+                except (CapacityError, TaskParameterError) as exc:
+                    raise ConformanceError(f"task {name} with {_describe(params)}: generating {size} problems "
+                                           f"failed: {exc}") from None
+            self._problems[name] = made
         return self._problems[name]
 
     def all_problems(self, name: str) -> list[Problem]:
@@ -193,15 +200,18 @@ class Conformance:
         # The fresh process sees what this one sees, installed or only on sys.path.
         env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
         script = ("import json, sys\nfrom proctor.testing.conformance import fingerprints\n"
-                  "json.dump(fingerprints(*json.load(sys.stdin)), sys.stdout)\n")
+                  "json.dump(fingerprints(*json.loads(sys.argv[1])), sys.stdout)\n")
+        spec = json.dumps([self.task_names, self.n])
+        procs = {seed: subprocess.Popen([sys.executable, "-c", script, spec], stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True, env=dict(env, PYTHONHASHSEED=seed))
+                 for seed in HASH_SEEDS}  # side by side
         out = {}
-        for hash_seed in HASH_SEEDS:
-            proc = subprocess.run([sys.executable, "-c", script], input=json.dumps([self.task_names, self.n]),
-                                  capture_output=True, text=True, env=dict(env, PYTHONHASHSEED=hash_seed))
+        for hash_seed, proc in procs.items():
+            stdout, stderr = proc.communicate()
             if proc.returncode != 0:
                 raise ConformanceError(f"a fresh process (PYTHONHASHSEED={hash_seed}) failed to generate "
-                                       f"{', '.join(self.task_names)}: {proc.stderr.strip()[-2000:]}")
-            out[hash_seed] = json.loads(proc.stdout)
+                                       f"{', '.join(self.task_names)}: {stderr.strip()[-2000:]}")
+            out[hash_seed] = json.loads(stdout)
         return out
 
     def graded(self, problems: list[Problem], completions: list[tuple[Problem, str]],
