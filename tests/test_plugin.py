@@ -79,7 +79,7 @@ BROKEN = {
                             "generating 9 problems failed: task wordplay.reverse with difficulty=1 made only 8"),
     "reference not JSON-safe": ('return prompt, " ".join(words)[::-1]', 'return prompt, {1: " ".join(words)[::-1]}',
                                 "wordplay.reverse:storable", "changes through JSON"),
-    "another contract version": ("    name = \"exact_text\"\n    plugin_api = 1", "    name = \"exact_text\"\n    plugin_api = 2",
+    "another contract version": ('name = "exact_text"\n    plugin_api = 1', 'name = "exact_text"\n    plugin_api = 2',
                                  "exact_text:contract", "declares plugin API 2; this proctor supports plugin API 1"),
 }
 
