@@ -18,8 +18,6 @@ from typing import Any, Iterator
 from proctor.graders.problem import Problem, canonical_json
 from proctor.registry import PLUGIN_API
 
-DIFFICULTY_LEVELS = (1, 2, 3, 4, 5)
-
 
 class TaskParameterError(ValueError):
     """A parameter is unknown, of the wrong type or out of range."""
@@ -103,7 +101,6 @@ class Task:
     params: tuple[Param, ...] = (
         Param(name="difficulty", type=int, default=1, low=1, high=5, help="1 (easiest) to 5"),
     )
-    difficulty_levels: tuple[int, ...] = DIFFICULTY_LEVELS
 
     # --- what a plug-in writes -------------------------------------------------
     def make(self, rng: random.Random, params: dict) -> tuple[str, Any] | tuple[str, Any, dict]:
