@@ -20,3 +20,9 @@ def marked(check):
 @pytest.mark.parametrize("check", [marked(c) for c in conformance.checks(*BUILTINS)], ids=str)
 def test_builtin_conformance(check):
     check()
+
+
+def test_the_helpers_run_one_subject_and_name_unknown_ones():
+    conformance.check_grader("numeric")  # on a problem of a registered task that uses it
+    with pytest.raises(conformance.ConformanceError, match="'nope' is neither a registered task nor"):
+        conformance.check_task("nope")

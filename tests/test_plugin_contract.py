@@ -236,3 +236,10 @@ def test_the_plug_in_guide_names_every_declared_hook():
                  "check", "preflight", "close", "grader", "description", "params", "make", "capacity",
                  "reference_completion", "perturbed_completions"):
         assert f"`{hook}" in readme, hook
+
+
+def test_the_default_near_miss_changes_one_letter_or_digit():
+    from proctor.tasks.base import near_miss
+
+    assert [near_miss(t) for t in ("tobor", "x = 19", "Zz", "\\{1, 2\\}", "")] == \
+        ["tobos", "x = 10", "Za", "\\{1, 3\\}", "x"]
