@@ -54,8 +54,8 @@ class Grader:
     # True when grading runs model-written code: the grader then goes through a
     # `sandbox` backend and must not be run in-process on untrusted input.
     needs_sandbox: bool = False
-    # The longest one `grade` call may legitimately take. The runner's hard kill
-    # waits at least this long (0: the runner's own --timeout applies).
+    # The longest one `grade` call may legitimately take. The pool's hard kill
+    # waits at least this long (0: the run's own --timeout applies).
     time_budget_seconds: float = 0.0
     # Longer completions are `unparsable` before `check` sees them.
     max_completion_chars: int = MAX_COMPLETION_CHARS

@@ -1,6 +1,7 @@
 """The plug-in contract, as a third-party author meets it: declared hooks with
 defaults, declared names, keyword-only Param and Verdict factories, one guard
 path in Grader, and the contract's version checked at load."""
+import json
 import random
 import textwrap
 import time
@@ -40,6 +41,16 @@ class Count(Task):
 class NotAGrader:
     name = "echo"
     plugin_api = {api}
+
+
+class NeedsGpu(Grader):
+    name = "needs_gpu"
+
+    def preflight(self):
+        raise RuntimeError("no GPU on this machine")
+
+    def check(self, problem, completion):
+        return Verdict.correct(extracted=completion)
 '''
 
 
@@ -81,6 +92,18 @@ def test_the_cli_refuses_it_as_bad_input(cli, tmp_path, monkeypatch):
     assert result.code == 2
     assert result.err.strip().count("\n") == 0 and "Traceback" not in result.err
     assert "declares plugin API 7" in result.err
+
+
+def test_a_failing_preflight_stops_a_run_before_grading(cli, tmp_path, monkeypatch):
+    site = install(tmp_path, monkeypatch, group="proctor.graders", entry="needs_gpu = contract_plugin:NeedsGpu")
+    env = {"PYTHONPATH": str(site)}
+    assert cli("generate", "arith.integer", "--n", "2", "-o", "p.jsonl", env=env).code == 0
+    ids = [json.loads(line)["id"] for line in (tmp_path / "p.jsonl").read_text().splitlines()]
+    (tmp_path / "c.jsonl").write_text("".join(json.dumps({"id": i, "completion": "4"}) + "\n" for i in ids))
+    result = cli("grade", "p.jsonl", "c.jsonl", "--grader", "needs_gpu", env=env)
+    assert result.code == 3
+    assert "grader needs_gpu cannot work here: RuntimeError: no GPU on this machine" in result.err
+    assert result.err.strip().count("\n") == 0
 
 
 def test_a_name_other_than_the_registered_one_is_refused(tmp_path, monkeypatch):
