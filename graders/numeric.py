@@ -18,7 +18,7 @@ from fractions import Fraction
 
 from proctor import graders
 from proctor.graders.base import Grader
-from proctor.graders.extract import MAX_COMPLETION_CHARS, Unclosed, answer_statement, last_boxed, strip_math_delimiters
+from proctor.graders.extract import Unclosed, answer_statement, last_boxed, strip_math_delimiters
 from proctor.graders.problem import Problem, Verdict
 
 MAX_DIGITS = 1000  # longer numbers are refused before int() parses them
@@ -79,28 +79,25 @@ def extract_answer(completion: str) -> tuple[str | None, str]:
 
 @graders.register("numeric")
 class NumericGrader(Grader):
+    name = "numeric"
     version = "1"
 
-    def grade(self, problem: Problem, completion: str) -> Verdict:
+    def check(self, problem: Problem, completion: str) -> Verdict:
         expected = parse_number(str(problem.reference))
         if expected is None:
-            return Verdict.error(f"reference {problem.reference!r} is not a number")
-        if not isinstance(completion, str):
-            return Verdict.unparsable("completion is not text")
-        if len(completion) > MAX_COMPLETION_CHARS:
-            return Verdict.unparsable(f"completion longer than {MAX_COMPLETION_CHARS} characters")
+            return Verdict.error(reason=f"reference {problem.reference!r} is not a number")
         try:
             answer, source = extract_answer(completion)
         except Unclosed:
-            return Verdict.unparsable("the last \\boxed{ is never closed (truncated output?)")
+            return Verdict.unparsable(reason="the last \\boxed{ is never closed (truncated output?)")
         except Ambiguous as exc:
-            return Verdict.incorrect(str(exc)[:200], "the answer statement holds several numbers")
+            return Verdict.incorrect(extracted=str(exc)[:200], reason="the answer statement holds several numbers")
         if answer is None:
-            return Verdict.unparsable("no number found")
+            return Verdict.unparsable(reason="no number found")
         value = parse_number(answer)
         if value is None:
-            return Verdict.unparsable(f"{source} is not a number", extracted=answer.strip()[:200])
+            return Verdict.unparsable(reason=f"{source} is not a number", extracted=answer.strip()[:200])
         shown = answer.strip()[:200]
         if value == expected:
-            return Verdict.correct(shown, f"equals {problem.reference} ({source})")
-        return Verdict.incorrect(shown, f"{shown} is not {problem.reference} ({source})")
+            return Verdict.correct(extracted=shown, reason=f"equals {problem.reference} ({source})")
+        return Verdict.incorrect(extracted=shown, reason=f"{shown} is not {problem.reference} ({source})")

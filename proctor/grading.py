@@ -41,7 +41,7 @@ def package_versions() -> dict:
 
 
 def check_graders(names) -> None:
-    """Every grader loads, and the ones that run model code can isolate it here.
+    """Every grader loads and passes its `preflight` before anything is graded.
 
     A sandboxed grader without a working sandbox is refused up front (exit 3,
     with the reason), never silently run without isolation.
@@ -53,13 +53,14 @@ def check_graders(names) -> None:
             grader = graders.get(name)
         except RegistryError as exc:
             raise BadInput(str(exc)) from None
-        if grader.needs_sandbox and hasattr(grader, "preflight"):
-            try:
-                grader.preflight()
-            except SandboxUnavailable as exc:
-                raise InfrastructureError(
-                    f"grader {name} runs model code, and the sandbox cannot isolate it here: {exc}. "
-                    f"Fix that, or choose the unsafe backend explicitly with PROCTOR_SANDBOX=process") from None
+        try:
+            grader.preflight()
+        except SandboxUnavailable as exc:
+            raise InfrastructureError(
+                f"grader {name} runs model code, and the sandbox cannot isolate it here: {exc}. "
+                f"Fix that, or choose the unsafe backend explicitly with PROCTOR_SANDBOX=process") from None
+        except Exception as exc:  # a plug-in's own preflight: the machine lacks what it needs
+            raise InfrastructureError(f"grader {name} cannot work here: {type(exc).__name__}: {exc}") from None
 
 
 class GraderResolver:
@@ -76,7 +77,7 @@ class GraderResolver:
         if name in self.versions:
             return
         try:
-            self.versions[name] = str(getattr(graders.get(name), "version", "?"))
+            self.versions[name] = str(graders.get(name).version)
         except RegistryError as exc:
             raise BadInput(str(exc)) from None
 

@@ -44,13 +44,13 @@ def grade_one(grader_name: str, problem: Problem, completion: str) -> Verdict:
     try:
         verdict = graders.get(grader_name).grade(problem, completion)
         if not isinstance(verdict, Verdict):
-            verdict = Verdict.error(f"grader {grader_name} returned {type(verdict).__name__}, not a Verdict")
+            verdict = Verdict.error(reason=f"grader {grader_name} returned {type(verdict).__name__}, not a Verdict")
     except MemoryError:
-        verdict = Verdict.error("grader ran out of memory")
+        verdict = Verdict.error(reason="grader ran out of memory")
     except RecursionError:
-        verdict = Verdict.error("grader hit the recursion limit")
+        verdict = Verdict.error(reason="grader hit the recursion limit")
     except Exception as exc:  # the grader's fault, never the model's: counted as unscored
-        verdict = Verdict.error(f"grader {grader_name} raised {type(exc).__name__}: {exc}"[:500])
+        verdict = Verdict.error(reason=f"grader {grader_name} raised {type(exc).__name__}: {exc}"[:500])
     return verdict.with_elapsed((time.perf_counter() - started) * 1000)
 
 
@@ -139,7 +139,7 @@ class GradingPool:
         own limits); its items then get that long before the hard kill."""
         if grader_name not in self._budgets:
             try:
-                self._budgets[grader_name] = float(getattr(graders.get(grader_name), "time_budget_seconds", 0) or 0)
+                self._budgets[grader_name] = float(graders.get(grader_name).time_budget_seconds)
             except Exception:  # an unloadable grader fails in the worker, with its own verdict
                 self._budgets[grader_name] = 0.0
         return self._budgets[grader_name]
@@ -175,7 +175,7 @@ class GradingPool:
                 except FutureTimeout:
                     if single:
                         yield chunk[0].key, Verdict.timeout(
-                            f"grading took longer than {budget:g} s; the worker was killed"
+                            reason=f"grading took longer than {budget:g} s; the worker was killed"
                         ).with_elapsed(budget * 1000)
                     else:
                         retry.extend(chunk)
@@ -184,7 +184,7 @@ class GradingPool:
                 except Exception as exc:  # the worker died (signal, memory cap) or a pickling failure
                     if single:
                         yield chunk[0].key, Verdict.error(
-                            f"grading process failed: {type(exc).__name__}: {exc}"[:500])
+                            reason=f"grading process failed: {type(exc).__name__}: {exc}"[:500])
                     else:
                         retry.extend(chunk)
                     continue

@@ -42,7 +42,7 @@ import sympy
 
 from proctor import graders
 from proctor.graders.base import Grader
-from proctor.graders.extract import MAX_COMPLETION_CHARS, Unclosed
+from proctor.graders.extract import Unclosed
 from proctor.graders.math.answer import Choice, NotReadable, Scalar, read_answer
 from proctor.graders.math.equivalence import Policy, equivalent
 from proctor.graders.math.extract import NUMBER, find_answer
@@ -84,27 +84,24 @@ def _is_number(ref) -> bool:
 
 @graders.register("math")
 class MathGrader(Grader):
+    name = "math"
     version = "1"
 
-    def grade(self, problem, completion):
+    def check(self, problem, completion):
         try:
             policy = Policy(problem.metadata)
         except ValueError as exc:
-            return graders.Verdict.error(str(exc))
+            return graders.Verdict.error(reason=str(exc))
         try:
             ref = read_reference(str(problem.reference))
         except (NotReadable, TooLarge, Unsupported, RecursionError) as exc:
-            return graders.Verdict.error(f"reference {str(problem.reference)[:80]!r} is not readable: {exc}")
-        if not isinstance(completion, str):
-            return graders.Verdict.unparsable("completion is not text")
-        if len(completion) > MAX_COMPLETION_CHARS:
-            return graders.Verdict.unparsable(f"too large: completion longer than {MAX_COMPLETION_CHARS} characters")
+            return graders.Verdict.error(reason=f"reference {str(problem.reference)[:80]!r} is not readable: {exc}")
         try:
             found = find_answer(completion)
         except Unclosed:
-            return graders.Verdict.unparsable("the last \\boxed{ is never closed (truncated output?)")
+            return graders.Verdict.unparsable(reason="the last \\boxed{ is never closed (truncated output?)")
         if found is None:
-            return graders.Verdict.unparsable("no answer found")
+            return graders.Verdict.unparsable(reason="no answer found")
         shown = found.text if len(found.text) <= SHOWN_CHARS else found.text[:SHOWN_CHARS] + "..."
         try:
             ans = read_answer(found.text, numeric_hint=_is_number(ref), choice_hint=isinstance(ref, Choice))
@@ -112,26 +109,30 @@ class MathGrader(Grader):
             # "The volume of $ABCD$ is 120": a sentence, not a formula; its last number is the answer
             numbers = NUMBER.findall(found.text) if found.source == "answer statement" else []
             if not numbers:
-                return graders.Verdict.unparsable(f"{found.source}: {exc}", extracted=shown)
+                return graders.Verdict.unparsable(reason=f"{found.source}: {exc}", extracted=shown)
             shown = numbers[-1]
             try:
                 ans = read_answer(shown, numeric_hint=True)
             except (NotReadable, TooLarge, Unsupported) as inner:
-                return graders.Verdict.unparsable(f"{found.source}: {inner}", extracted=shown)
+                return graders.Verdict.unparsable(reason=f"{found.source}: {inner}", extracted=shown)
         except (TooLarge, Unsupported) as exc:
-            return graders.Verdict.unparsable(f"{found.source}: {exc}", extracted=shown)
+            return graders.Verdict.unparsable(reason=f"{found.source}: {exc}", extracted=shown)
         except (RecursionError, MemoryError, OverflowError, ValueError, TypeError) as exc:
-            return graders.Verdict.unparsable(f"{found.source}: cannot read ({type(exc).__name__})", extracted=shown)
+            return graders.Verdict.unparsable(reason=f"{found.source}: cannot read ({type(exc).__name__})",
+                                              extracted=shown)
         try:
             same = equivalent(ref, ans, policy)
         except (TooLarge, Unsupported) as exc:
-            return graders.Verdict.unparsable(f"{found.source}: {exc}", extracted=shown)
+            return graders.Verdict.unparsable(reason=f"{found.source}: {exc}", extracted=shown)
         except Exception as exc:  # sympy can fail on odd inputs; that is the grader's failure
-            return graders.Verdict.error(f"comparison failed: {type(exc).__name__}: {str(exc)[:120]}")
+            return graders.Verdict.error(reason=f"comparison failed: {type(exc).__name__}: {str(exc)[:120]}")
         if same and not _in_asked_form(ans, ref, problem.metadata.get("answer_form")):
             return graders.Verdict.incorrect(
-                shown, f"equal to the reference but not {problem.metadata['answer_form']} as asked ({found.source})",
+                extracted=shown,
+                reason=f"equal to the reference but not {problem.metadata['answer_form']} as asked ({found.source})",
                 source=found.source)
         if same:
-            return graders.Verdict.correct(shown, f"equals the reference ({found.source})", source=found.source)
-        return graders.Verdict.incorrect(shown, f"differs from the reference ({found.source})", source=found.source)
+            return graders.Verdict.correct(extracted=shown, reason=f"equals the reference ({found.source})",
+                                           source=found.source)
+        return graders.Verdict.incorrect(extracted=shown, reason=f"differs from the reference ({found.source})",
+                                         source=found.source)
