@@ -146,9 +146,11 @@ def math_verify_cases(sdist: Path) -> list[dict]:
         gold, pred = d["gold"], d["pred"]
         if test == "test_boxed":  # there the "gold" is the model text and the "pred" the key
             gold, pred = pred, gold
-        if test == "test_numina_cases" and "\\\\" in gold:  # a raw string with doubled backslashes
-            gold = gold.replace("\\\\", "\\")
+        if test in ("test_numina_cases", "test_set_rel_assymetry"):  # raw strings with doubled backslashes
+            gold, pred = gold.replace("\\\\", "\\"), pred.replace("\\\\", "\\")
         reference, completion = _reference_and_completion(gold, pred)
+        if reference.startswith("\\boxed{") and not reference.endswith("}"):
+            reference = reference[len("\\boxed{"):].strip()  # a box the test file never closed
         label = bool(d.get("expected", d.get("result")))
         case = {"reference": reference, "completion": completion, "label": label, "kind": test.removeprefix("test_"),
                 "source": f"math-verify 0.9.0 sdist tests/{file}::{test} #{index}", "reason": MV_REASONS.get(test, test)}
@@ -292,8 +294,8 @@ ISSUE_CASES = [
     ("1", "The answer is getattr(__import__('os'), 'system')('true')", False, "code-shaped answer"),
     ("1", "The answer is open('/tmp/x', 'w').write('1')", False, "code-shaped answer"),
     ("7", "... So, we have $\\lim_{x \\to 0} (- x^{2} - 7) - 7 = -", False, "truncated: no answer stated"),
-    ("(3, -2)", "$\\boxed{y=3, x=-2}$", False, "labelled answer with swapped values"),
-    ("(3, -2)", "$\\boxed{y=-2, x=3}$", True, "labelled answer in the other order"),
+    ("(3, -2)", "$\\boxed{y=3, x=-2}$", False, "math.system: labelled answer with swapped values", {"variables": ["x", "y"]}),
+    ("(3, -2)", "$\\boxed{y=-2, x=3}$", True, "math.system: labelled answer in the other order", {"variables": ["x", "y"]}),
     ("2x", "$\\boxed{1.999x}$", False, "decimal coefficient for an integer one"),
     ("336", "$\\boxed{336.1}$", False, "integer answers match exactly"),
     ("[-4, 2]", "$\\boxed{[-3.999, 2]}$", False, "interval endpoint rounded"),
@@ -316,9 +318,9 @@ def hand_cases() -> list[dict]:
                       "source": LMEVAL, "reason": why})
     for source, kind, table in ((RL_REGRESSION, "rl_regression", RL_CASES), (NANOCHAT, "nanochat", NANOCHAT_CASES),
                                 (SKYRL, "skyrl", SKYRL_CASES), (ISSUE, "issue13", ISSUE_CASES)):
-        for ref, ans, label, why in table:
+        for ref, ans, label, why, *metadata in table:
             cases.append({"reference": ref, "completion": ans, "label": label, "kind": kind,
-                          "source": source, "reason": why})
+                          "source": source, "reason": why, **({"metadata": metadata[0]} if metadata else {})})
     return cases
 
 

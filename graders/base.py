@@ -17,6 +17,9 @@ class Grader:
     # True when grading runs model-written code: the grader then goes through a
     # `sandbox` backend and must not be run in-process on untrusted input.
     needs_sandbox: bool = False
+    # True when `grade` takes the keyword `finish_reason` ("stop", "length", ... or None when
+    # unknown): a completion cut by the length limit is then graded as cut (math, numeric).
+    uses_finish_reason: bool = False
 
     def grade(self, problem: Problem, completion: str) -> Verdict:  # pragma: no cover - interface
         raise NotImplementedError

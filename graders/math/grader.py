@@ -42,10 +42,10 @@ import sympy
 
 from proctor import graders
 from proctor.graders.base import Grader
-from proctor.graders.extract import MAX_COMPLETION_CHARS, Unclosed
+from proctor.graders.extract import MAX_COMPLETION_CHARS, Unclosed, is_cut, is_hedge, looks_like_code
 from proctor.graders.math.answer import Choice, NotReadable, Scalar, read_answer
 from proctor.graders.math.equivalence import Policy, equivalent
-from proctor.graders.math.extract import NUMBER, find_answer
+from proctor.graders.math.extract import NUMBER, find_answer, plain_number
 from proctor.graders.math.guards import TooLarge, Unsupported
 
 SHOWN_CHARS = 300
@@ -84,9 +84,10 @@ def _is_number(ref) -> bool:
 
 @graders.register("math")
 class MathGrader(Grader):
-    version = "1"
+    version = "2"
+    uses_finish_reason = True
 
-    def grade(self, problem, completion):
+    def grade(self, problem, completion, *, finish_reason=None):
         try:
             policy = Policy(problem.metadata)
         except ValueError as exc:
@@ -99,21 +100,29 @@ class MathGrader(Grader):
             return graders.Verdict.unparsable("completion is not text")
         if len(completion) > MAX_COMPLETION_CHARS:
             return graders.Verdict.unparsable(f"too large: completion longer than {MAX_COMPLETION_CHARS} characters")
+        cut = is_cut(completion, finish_reason)
         try:
-            found = find_answer(completion)
+            found = find_answer(completion, explicit_only=cut)
         except Unclosed:
             return graders.Verdict.unparsable("the last \\boxed{ is never closed (truncated output?)")
         if found is None:
+            if cut:
+                return graders.Verdict.unparsable("cut off before a final answer was stated (no closed box or "
+                                                  "finished answer statement)")
             return graders.Verdict.unparsable("no answer found")
+        if found.source == "answer statement" and looks_like_code(found.text):
+            return graders.Verdict.unparsable("answer statement: code, not a mathematical answer",
+                                              extracted=found.text[:SHOWN_CHARS])
         shown = found.text if len(found.text) <= SHOWN_CHARS else found.text[:SHOWN_CHARS] + "..."
         try:
             ans = read_answer(found.text, numeric_hint=_is_number(ref), choice_hint=isinstance(ref, Choice))
         except NotReadable as exc:
             # "The volume of $ABCD$ is 120": a sentence, not a formula; its last number is the answer
-            numbers = NUMBER.findall(found.text) if found.source == "answer statement" else []
+            prose = found.source == "answer statement" and not cut and not is_hedge(found.text)
+            numbers = NUMBER.findall(found.text) if prose else []
             if not numbers:
                 return graders.Verdict.unparsable(f"{found.source}: {exc}", extracted=shown)
-            shown = numbers[-1]
+            shown = plain_number(numbers[-1])
             try:
                 ans = read_answer(shown, numeric_hint=True)
             except (NotReadable, TooLarge, Unsupported) as inner:
