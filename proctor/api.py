@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Iterable, Iterator, Mapping
 
 from proctor import tasks
-from proctor.graders.problem import Problem
+from proctor.defaults import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, MAX_SAMPLE
 from proctor.errors import BadInput
-from proctor.grading import GraderResolver, grade_pending, ingest, new_run_name
-from proctor.runner import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, GradingPool, Job
+from proctor.graders.problem import Problem
+from proctor.grading import GraderResolver, check_grading_options, grade_pending, ingest, new_run_name
+from proctor.pool import GradingPool, Job
 from proctor.store import RunStore, StoredVerdict
 
 
@@ -26,12 +27,23 @@ def _as_problem(item: Problem | Mapping) -> Problem:
     return item if isinstance(item, Problem) else Problem.from_dict(dict(item))
 
 
-def _as_completion(item: Mapping | tuple) -> tuple[str, int, str]:
-    if isinstance(item, Mapping):
-        return str(item["id"]), int(item.get("sample", 0)), item["completion"]
-    if len(item) == 2:
-        return str(item[0]), 0, item[1]
-    return str(item[0]), int(item[1]), item[2]
+def _as_completion(index: int, item: Mapping | tuple) -> tuple[str, int, str]:
+    where = f"completion {index}"
+    try:
+        if isinstance(item, Mapping):
+            pid, sample, text = item["id"], item.get("sample", 0), item["completion"]
+        elif len(item) == 2:
+            (pid, text), sample = item, 0
+        else:
+            pid, sample, text = item
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BadInput(f"{where}: give a mapping with 'id', 'completion' and optional 'sample', or a tuple "
+                       f"(id, completion) or (id, sample, completion); got {type(item).__name__} ({exc})") from None
+    if isinstance(sample, bool) or not isinstance(sample, int) or not 0 <= sample <= MAX_SAMPLE:
+        raise BadInput(f"{where}: field 'sample' must be an integer from 0 to {MAX_SAMPLE}, got {sample!r}")
+    if not isinstance(text, str):
+        raise BadInput(f"{where}: field 'completion' must be text, got {type(text).__name__}")
+    return str(pid), sample, text
 
 
 def grade(problems: Iterable[Problem | Mapping], completions: Iterable[Mapping | tuple], *,
@@ -40,34 +52,43 @@ def grade(problems: Iterable[Problem | Mapping], completions: Iterable[Mapping |
           store: bool = False) -> Iterator[StoredVerdict]:
     """Grades completions (`{"id", "completion", "sample"?}` or `(id, completion)`) against problems.
 
-    Yields a StoredVerdict per completion as soon as it is graded. With `run`,
-    `db` or `store=True` everything is also kept in the run store (and a run of
-    that name resumes); otherwise nothing touches the disk.
+    Everything is checked, and with a store ingested, before this returns: bad
+    input raises BadInput here, at the call. The verdicts then stream from the
+    returned iterator, each as soon as it is graded. With `run`, `db` or
+    `store=True` everything is also kept in the run store (and a run of that
+    name resumes); otherwise nothing touches the disk.
     """
+    check_grading_options(timeout, workers)
     problems = [_as_problem(p) for p in problems]
     if run is not None or db is not None or store:
-        yield from _grade_stored(problems, completions, workers=workers, timeout=timeout, memory_mb=memory_mb,
-                                 grader=grader, run=run or new_run_name("api"), db=db)
-        return
+        run = run or new_run_name("api")
+        with RunStore(db) as run_store:
+            ingest(run_store, run, enumerate(problems, 1),
+                   ((i, *_as_completion(i, c)) for i, c in enumerate(completions, 1)), grader=grader,
+                   config={"source": "python api"})
+            path = run_store.path
+        return _stream_stored(path, run, workers=workers, timeout=timeout, memory_mb=memory_mb)
     by_id = {p.id: p for p in problems}
     resolver = GraderResolver(grader)
     jobs = []
     for index, item in enumerate(completions, 1):
-        pid, sample, text = _as_completion(item)
+        pid, sample, text = _as_completion(index, item)
         if pid not in by_id:
-            raise BadInput(f"completion {index}: no problem with id {pid!r}")
+            raise BadInput(f"completion {index}: field 'id': no problem with id {pid!r}")
         problem = by_id[pid]
-        jobs.append(Job((pid, sample), resolver.grader_for(problem.task, "problems", index), problem, text))
+        jobs.append(Job((pid, sample), resolver.grader_for(problem.task, f"completion {index}", None), problem,
+                        text))
+    return _stream(jobs, by_id, workers=workers, timeout=timeout, memory_mb=memory_mb)
+
+
+def _stream(jobs: list[Job], by_id: dict[str, Problem], **pool_options) -> Iterator[StoredVerdict]:
     grader_of = {job.key: job.grader for job in jobs}
-    with GradingPool(workers=workers, timeout=timeout, memory_mb=memory_mb) as pool:
+    with GradingPool(**pool_options) as pool:
         for (pid, sample), verdict in pool.grade(jobs):
             yield StoredVerdict(pid, sample, by_id[pid].task, grader_of[(pid, sample)], verdict)
 
 
-def _grade_stored(problems, completions, *, workers, timeout, memory_mb, grader, run, db):
-    with RunStore(db) as store:
-        ingest(store, run, enumerate(problems, 1),
-               ((i, *_as_completion(c)) for i, c in enumerate(completions, 1)), grader=grader,
-               config={"source": "python api"})
-        grade_pending(store, run, workers=workers, timeout=timeout, memory_mb=memory_mb)
+def _stream_stored(path: str, run: str, **pool_options) -> Iterator[StoredVerdict]:
+    with RunStore(path) as store:
+        grade_pending(store, run, **pool_options)
         yield from store.verdicts(run)

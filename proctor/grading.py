@@ -17,7 +17,8 @@ from proctor import graders
 from proctor import tasks
 from proctor.graders.problem import Problem, Verdict
 from proctor.errors import BadInput, InfrastructureError
-from proctor.runner import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, GradingPool, Job
+from proctor.defaults import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
+from proctor.pool import GradingPool, Job
 from proctor.store import RunStore
 from proctor.registry import RegistryError
 
@@ -136,8 +137,7 @@ def ingest(store: RunStore, run: str, problems: Iterable[tuple[int, Problem]],
             store.set_problem_set_hash(run)
         versions = dict(stored.versions)
         versions.setdefault("graders", {}).update(resolver.versions)
-        store.db.execute("UPDATE runs SET versions = ? WHERE name = ?",
-                         (json.dumps(versions, sort_keys=True), run))
+        store.set_versions(run, versions)
     return {"problems": new_problems, "completions": new_completions}
 
 

@@ -32,7 +32,8 @@ from collections import Counter
 from typing import Any, Iterable, Sequence
 
 from proctor.graders.problem import Problem
-from proctor.runner import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, GradingPool, Job
+from proctor.defaults import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
+from proctor.pool import GradingPool, Job
 
 log = logging.getLogger("proctor.rewards")
 

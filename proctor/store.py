@@ -21,7 +21,13 @@ from proctor.errors import BadInput, InfrastructureError
 
 DEFAULT_DB = "proctor.db"
 
-SCHEMA = """
+# Schema versions, applied in order by `PRAGMA user_version` (0 = empty file).
+# A store written by one version of proctor opens in every later one: add a
+# migration here, never edit a shipped one (tests/test_store_schema.py opens a
+# store of every earlier version).
+MIGRATIONS: list[str] = [
+    # 1: runs, problems, completions, verdicts, baselines
+    """
 CREATE TABLE IF NOT EXISTS runs (
     name TEXT PRIMARY KEY,
     created TEXT NOT NULL,
@@ -68,7 +74,18 @@ CREATE TABLE IF NOT EXISTS baselines (
     run TEXT NOT NULL,
     promoted TEXT NOT NULL
 );
-"""
+""",
+    # 2: a problem's suite family (one task may be gated twice, e.g. at two difficulties),
+    # and what each completion cost and how it ended (truncation explains many score drops).
+    """
+ALTER TABLE problems ADD COLUMN family TEXT;          -- NULL: the task is the family
+ALTER TABLE completions ADD COLUMN finish_reason TEXT; -- 'stop', 'length', ... as the backend says; NULL unknown
+ALTER TABLE completions ADD COLUMN prompt_tokens INTEGER;
+ALTER TABLE completions ADD COLUMN completion_tokens INTEGER;
+ALTER TABLE completions ADD COLUMN latency_ms REAL;
+""",
+]
+SCHEMA_VERSION = len(MIGRATIONS)
 
 
 @dataclass(frozen=True)
@@ -79,6 +96,15 @@ class RunInfo:
     config: dict
     versions: dict
     problem_set_hash: str | None
+
+
+@dataclass(frozen=True)
+class CompletionUsage:
+    """What a completion cost and how it ended, where the model backend says (None: not known)."""
+    finish_reason: str | None = None      # 'stop', 'length' (cut by max_tokens), ...
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    latency_ms: float | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +132,12 @@ def _run_info(row: tuple) -> RunInfo:
     return RunInfo(row[0], row[1], row[2], json.loads(row[3]), json.loads(row[4]), row[5])
 
 
+def _statements(script: str) -> list[str]:
+    """The statements of a migration, one by one: executescript() would commit our transaction."""
+    code = "\n".join(line.split("--")[0] for line in script.splitlines())  # the schema has no '--' in strings
+    return [part.strip() for part in code.split(";") if part.strip()]
+
+
 def default_db_path() -> str:
     return os.environ.get("PROCTOR_DB") or DEFAULT_DB
 
@@ -120,9 +152,28 @@ class RunStore:
             # power cut can lose the last transactions.
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
-            self.db.executescript(SCHEMA)
+            self._migrate()
         except sqlite3.DatabaseError as exc:
             raise InfrastructureError(f"{self.path}: cannot open the run store: {exc}") from None
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise BadInput(f"{self.path}: the run store has schema version {version}, written by a newer proctor; "
+                           f"this one reads versions up to {SCHEMA_VERSION}: upgrade proctor")
+        if version == 0 and self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'runs'").fetchone():
+            version = 1  # stores from before versioning hold exactly schema 1
+        for number in range(version + 1, SCHEMA_VERSION + 1):
+            # One transaction per step: a kill mid-migration leaves the previous version whole.
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _statements(MIGRATIONS[number - 1]):
+                    self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {number}")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
 
     def close(self) -> None:
         self.db.close()
@@ -167,6 +218,9 @@ class RunStore:
             (name, time.strftime("%Y-%m-%dT%H:%M:%S%z"), model, canonical_json(config), canonical_json(versions)),
         )
 
+    def set_versions(self, run: str, versions: dict) -> None:
+        self.db.execute("UPDATE runs SET versions = ? WHERE name = ?", (canonical_json(versions), run))
+
     def set_problem_set_hash(self, run: str) -> str:
         """A digest of the run's problems (ids and references), independent of file order."""
         digest = hashlib.sha256()
@@ -185,11 +239,14 @@ class RunStore:
             "SELECT task, prompt, reference, metadata FROM problems WHERE run = ? AND id = ?", (run, problem_id)
         ).fetchone()
 
-    def add_problem(self, run: str, ordinal: int, problem: Problem) -> bool:
-        """Stores a problem; False when the run already holds it unchanged. Raises ValueError on a conflict."""
+    def add_problem(self, run: str, ordinal: int, problem: Problem, family: str | None = None) -> bool:
+        """Stores a problem; False when the run already holds it unchanged. Raises ValueError on a conflict.
+
+        `family` is the suite family's name when it differs from the task's."""
         row = (problem.task, problem.prompt, canonical_json(problem.reference), canonical_json(problem.metadata))
         try:  # insert first: a fresh run never pays for a look-up
-            self.db.execute("INSERT INTO problems VALUES (?, ?, ?, ?, ?, ?, ?)", (run, ordinal, problem.id, *row))
+            self.db.execute("INSERT INTO problems (run, ord, id, task, prompt, reference, metadata, family) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (run, ordinal, problem.id, *row, family))
             return True
         except sqlite3.IntegrityError:
             pass
@@ -198,10 +255,13 @@ class RunStore:
         return False
 
     def add_completion(self, run: str, ordinal: int, problem_id: str, sample: int, grader: str,
-                       completion: str) -> bool:
+                       completion: str, usage: "CompletionUsage | None" = None) -> bool:
+        u = usage or CompletionUsage()
         try:
-            self.db.execute("INSERT INTO completions VALUES (?, ?, ?, ?, ?, ?)",
-                            (run, ordinal, problem_id, sample, grader, completion))
+            self.db.execute("INSERT INTO completions (run, ord, id, sample, grader, completion, finish_reason, "
+                            "prompt_tokens, completion_tokens, latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            (run, ordinal, problem_id, sample, grader, completion, u.finish_reason,
+                             u.prompt_tokens, u.completion_tokens, u.latency_ms))
             return True
         except sqlite3.IntegrityError:
             pass
@@ -213,6 +273,14 @@ class RunStore:
         if existing[0] != completion:
             raise ValueError(f"run already holds a different completion for id {problem_id!r} sample {sample}")
         return False
+
+    def completion_keys(self, run: str) -> set[tuple[str, int]]:
+        """(id, sample) of every completion the run holds."""
+        return set(self.db.execute("SELECT id, sample FROM completions WHERE run = ?", (run,)))
+
+    def problem_tasks(self, run: str) -> dict[str, str]:
+        """Problem id -> task, for every problem of the run."""
+        return dict(self.db.execute("SELECT id, task FROM problems WHERE run = ?", (run,)))
 
     def count(self, table: str, run: str) -> int:
         assert table in ("problems", "completions", "verdicts")

@@ -27,11 +27,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from proctor import tasks
+from proctor.defaults import DEFAULT_MARGIN, margin_problem
 from proctor.errors import BadInput
 from proctor.registry import RegistryError
 from proctor.tasks.base import TaskParameterError
 
-DEFAULT_MARGIN = 0.02
 FAMILY_FIELDS = {"task", "n", "seed", "params", "k", "temperature", "max_tokens", "stop", "margin",
                  "baseline_acc", "correlation"}
 DEFAULT_FIELDS = FAMILY_FIELDS - {"task", "n", "params"}
@@ -148,7 +148,8 @@ def _parse_family(raw: dict, file: str, line: int | None) -> Family:
         raise BadInput(f"[[family]] {task_name}: field 'params': {exc}", file, line) from None
     seed = number("seed", 0, int, lambda v: True, "it must be an integer")
     k = number("k", 1, int, lambda v: 1 <= v <= 1000, "it must be an integer from 1 to 1000 (samples per problem)")
-    margin = number("margin", DEFAULT_MARGIN, (int, float), lambda v: 0 <= v < 1, "it must be a number in [0, 1)")
+    margin = number("margin", DEFAULT_MARGIN, (int, float), lambda v: margin_problem(v) is None,
+                    margin_problem(raw.get("margin", DEFAULT_MARGIN)) or "")
     if raw.get("n") == "auto":
         n = _auto_n(raw, float(margin), file, line)
     else:
@@ -177,8 +178,9 @@ def _auto_n(raw: dict, margin: float, file: str, line: int | None) -> int:
     if baseline is not None and (isinstance(baseline, bool) or not isinstance(baseline, (int, float))
                                  or not 0 < baseline < 1):
         raise BadInput(f"{where}: field 'baseline_acc' must be a number in (0, 1)", file, line)
-    if margin <= 0:
-        raise BadInput(f"{where} needs a positive 'margin'", file, line)
+    problem = margin_problem(margin, positive=True)
+    if problem:
+        raise BadInput(f"{where} needs a positive 'margin': {problem}", file, line)
     correlation = raw.get("correlation", 0.5)
     try:
         return auto_items(margin, None if baseline is None else float(baseline), float(correlation))

@@ -1,6 +1,6 @@
 """The `bwrap` backend (the default): bubblewrap plus cgroups plus rlimits.
 
-Flags follow what held on these machines (../shared/DESIGN.md, Sandbox):
+Flags follow what held on these machines (docs/design.md, Sandbox):
 `--ro-bind / /` run as root is an ESCAPE (the candidate kept every capability
 and remounted / read-write). Measured here too: bwrap started by root maps the
 sandbox uid to host uid 0, and host uid 0 may write /proc/sys (a candidate

@@ -1,4 +1,4 @@
-"""`proctor plan`'s arithmetic: DESIGN.md's figures, and plans that hold up in simulation."""
+"""`proctor plan`'s arithmetic: docs/design.md's figures, and plans that hold up in simulation."""
 import math
 
 import numpy as np

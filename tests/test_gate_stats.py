@@ -149,7 +149,7 @@ def test_per_family_margins_override_the_default():
 # --- McNemar and the score test on binary items --------------------------------------------
 
 def test_design_example_one_sided_exact_mcnemar():
-    """DESIGN.md: 1,000 items, 45 lost and 25 gained: one-sided exact McNemar p = 0.011."""
+    """docs/design.md (Gate): 1,000 items, 45 lost and 25 gained: one-sided exact McNemar p = 0.011."""
     assert round(mcnemar_exact_p(45, 25), 3) == 0.011
     result = compare_family("arith", items_from_counts(650, 45, 25, 280), margin=0.0)
     assert isinstance(result, FamilyResult)

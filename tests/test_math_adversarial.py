@@ -2,7 +2,7 @@
 
 Huge powers, factorial towers, 10^4-deep nesting and 1 MB answers are refused
 ("too large") or read and judged, never computed at full size. The runner's
-hard kill (proctor.runner) is the last line of defence and is not used here:
+hard kill (proctor.pool) is the last line of defence and is not used here:
 the guards alone must finish the whole set.
 """
 from __future__ import annotations
@@ -208,7 +208,7 @@ def test_refused_as_too_large(completion):
 def test_the_200_through_the_runner_all_get_verdicts_within_the_timeout_and_the_run_finishes():
     """The same 200, graded the way a run grades them: pool workers with a hard per-item kill.
     The guards, not the kill, must decide each one: no item may need the timeout."""
-    from proctor.runner import GradingPool, Job
+    from proctor.pool import GradingPool, Job
 
     jobs = [Job(index, "math", Problem(f"adv-{index}", "math.adversarial", "", REFERENCES[index % len(REFERENCES)]),
                 completion) for index, (completion, _) in enumerate(COMPLETIONS)]

@@ -1,6 +1,6 @@
 """JSON Schema validation: jsonschema-rs, offline, compiled once per schema.
 
-Engine chosen by measurement (../shared/DESIGN.md, Structured output): jsonschema-rs
+Engine chosen by measurement (docs/design.md, Structured output): jsonschema-rs
 passes the official test suite's required tests of drafts 4-2020-12 (python-jsonschema
 misses a few in 2019-09/2020-12), is ~90x faster than python-jsonschema `is_valid`,
 gets `multipleOf: 0.01` right on two-decimal prices, and its regex engine is linear-time

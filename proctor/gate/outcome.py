@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 from proctor.errors import EXIT_GATE_FAILED, EXIT_INFRASTRUCTURE, EXIT_OK, BadInput
 from proctor.gate.sides import Side
-from proctor.gate.stats import DEFAULT_ALPHA, DEFAULT_MARGIN, GateResult, PairedItem, gate
+from proctor.defaults import DEFAULT_ALPHA, DEFAULT_MARGIN, DEFAULT_MAX_UNSCORED, margin_problem
+from proctor.gate.stats import GateResult, PairedItem, gate
 
-DEFAULT_MAX_UNSCORED = 0.02
 PASS, REGRESSED, UNSCORED = "pass", "regressed", "unscored"
 EXAMPLES = 5  # ids quoted in a mismatch message
 
@@ -117,8 +117,9 @@ def run_gate(baseline: Side, candidate: Side, *, margin: float = DEFAULT_MARGIN,
              max_unscored: float = DEFAULT_MAX_UNSCORED, seed: int = 0) -> GateOutcome:
     if not 0 <= max_unscored <= 1:
         raise BadInput(f"--max-unscored must be a share between 0 and 1, got {max_unscored:g}")
-    if not 0 <= margin < 1:
-        raise BadInput(f"--margin must be in [0, 1), got {margin:g}")
+    problem = margin_problem(margin)
+    if problem:
+        raise BadInput(f"--margin: {problem}")
     if not 0 < alpha < 0.5:
         raise BadInput(f"--alpha must be in (0, 0.5), got {alpha:g}")
     identity = check_same_problems(baseline, candidate)

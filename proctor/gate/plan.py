@@ -1,27 +1,25 @@
 """`proctor plan`: how many items a family needs for the gate to catch a drop of twice the margin.
 
-`auto_items` is what a suite's `n = "auto"` resolves to.
+`auto_items` is what a suite's `n = "auto"` resolves to; the command is proctor/commands/plan.py.
 """
 from __future__ import annotations
-
-import json
 
 from proctor.errors import BadInput
 from proctor.gate.power import detection_probability, items_needed, textbook_items_needed
 
-DEFAULT_CORRELATION = 0.5
-DEFAULT_POWER = 0.8
+from proctor.defaults import DEFAULT_ALPHA, DEFAULT_CORRELATION, DEFAULT_POWER, margin_problem
 
 
 def auto_items(margin: float, baseline_acc: float | None = None, correlation: float = DEFAULT_CORRELATION,
-               alpha: float = 0.05, power: float = DEFAULT_POWER) -> int:
+               alpha: float = DEFAULT_ALPHA, power: float = DEFAULT_POWER) -> int:
     """Items per family for `n = "auto"`: Nam's paired score-test sample size at a drop of 2 * margin.
 
     Without a known baseline accuracy this takes the worst case over accuracies
     (the variance of a difference peaks near 0.5), so the plan never falls short.
     """
-    if not 0 < margin < 0.25:
-        raise BadInput(f"an automatic item count needs a margin in (0, 0.25), got {margin!r}")
+    problem = margin_problem(margin, positive=True)
+    if problem:
+        raise BadInput(f"an automatic item count needs a margin above 0: {problem}")
     try:
         if baseline_acc is not None:
             return items_needed(margin, baseline_acc, correlation, alpha, power)
@@ -56,28 +54,3 @@ def plan_rows(margin: float, baseline_acc: float, correlation: float, alpha: flo
         {"design": "textbook common-variance formula (underpowered for the gate)", "items": textbook,
          "power": detection_probability(textbook, margin, baseline_acc, correlation, alpha)},
     ]
-
-
-
-def cmd_plan(args) -> int:
-    if not 0 < args.margin < 0.5:
-        raise BadInput(f"--margin must be in (0, 0.5), got {args.margin:g}")
-    rows = plan_rows(args.margin, args.baseline_acc, args.correlation, args.alpha, args.power)
-    drop = 2 * args.margin
-    if args.json:
-        print(json.dumps({"margin": args.margin, "drop": drop, "baseline_acc": args.baseline_acc,
-                          "correlation": args.correlation, "alpha": args.alpha, "power": args.power,
-                          "items_per_family": rows[0]["items"], "designs": rows}, indent=2))
-        return 0
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"items per family to catch a drop of {drop:g} (margin {args.margin:g}) from accuracy "
-                        f"{args.baseline_acc:g}, one-sided alpha {args.alpha:g}, power {args.power:g}")
-    for column in ("design", "items per family", "actual power"):
-        table.add_column(column, justify="left" if column == "design" else "right")
-    for row in rows:
-        table.add_row(row["design"], f"{row['items']:,}", f"{row['power']:.1%}")
-    Console().print(table)
-    print(f"items per family: {rows[0]['items']}")
-    return 0

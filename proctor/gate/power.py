@@ -12,7 +12,7 @@ the 2x2 table implied by the baseline accuracy, the candidate accuracy and the
 correlation between the two runs' per-item outcomes (phi coefficient).
 
 The textbook formula, n = 2 p (1 - p) (1 - correlation) (z_alpha + z_power)^2 / drop^2,
-gives both runs the baseline's variance and tests against 0; DESIGN.md's figures
+gives both runs the baseline's variance and tests against 0; docs/design.md's figures
 are from it. It underestimates what the gate needs by a few percent (3% at
 margin 0.02, accuracy 0.70, correlation 0.5), so `plan` uses `items_needed`.
 
@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import math
 from statistics import NormalDist
+
+from proctor.defaults import margin_problem
 
 _NORMAL = NormalDist()
 
@@ -54,7 +56,7 @@ def detection_probability(n: int, margin: float, baseline_acc: float, correlatio
 
 def textbook_items_needed(drop: float, baseline_acc: float, correlation: float = 0.5, alpha: float = 0.05,
                           power: float = 0.8, *, paired: bool = True) -> int:
-    """The common-variance approximation DESIGN.md quotes (margin 0): a quick estimate, not the plan."""
+    """The common-variance approximation docs/design.md quotes (margin 0): a quick estimate, not the plan."""
     if drop <= 0:
         raise ValueError(f"drop must be positive, got {drop}")
     z_alpha, z_power = _z(alpha, power)
@@ -72,8 +74,9 @@ def textbook_detectable_drop(n: int, baseline_acc: float, correlation: float = 0
 
 def _null_and_alternative_sd(margin: float, baseline_acc: float, correlation: float,
                              drop: float) -> tuple[float, float]:
-    if not 0 <= margin < 1:
-        raise ValueError(f"margin must be in [0, 1), got {margin}")
+    problem = margin_problem(margin)
+    if problem:
+        raise ValueError(f"margin: {problem}")
     if not drop > margin:
         raise ValueError(f"the drop to detect ({drop}) must exceed the margin ({margin})")
     p = _check_probability("baseline_acc", baseline_acc)

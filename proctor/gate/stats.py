@@ -49,6 +49,7 @@ from typing import Iterable, Mapping, NamedTuple, Sequence
 
 import numpy as np
 
+from proctor.defaults import DEFAULT_ALPHA, DEFAULT_MARGIN, margin_problem
 from proctor.errors import BadInput
 
 PASS = "pass"
@@ -59,8 +60,6 @@ TANGO_SCORE = "tango-score"
 BOOTSTRAP = "bootstrap"
 CLUSTER_BOOTSTRAP = "cluster-bootstrap"
 
-DEFAULT_MARGIN = 0.02
-DEFAULT_ALPHA = 0.05
 DEFAULT_BOOTSTRAP = 10_000
 
 _NORMAL = NormalDist()
@@ -156,8 +155,9 @@ def compare_family(family: str, items: Iterable[PairedItem | Sequence], *, margi
                    seed: int = 0) -> FamilyResult:
     """One family's paired test, unadjusted: p_adjusted == p_value and the verdict is on p_value."""
     _check_alpha(alpha)
-    if not 0.0 <= margin < 1.0:
-        raise ValueError(f"margin must be in [0, 1), got {margin}")
+    problem = margin_problem(margin)
+    if problem:
+        raise ValueError(f"margin: {problem}")
     scores = _PairedScores.from_items(family, items)
     n = len(scores.ids)
     diffs = scores.candidate - scores.baseline

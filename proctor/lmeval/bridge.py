@@ -89,7 +89,7 @@ def _grading_pool():
     global _pool
     with _pool_lock:
         if _pool is None:
-            from proctor.runner import GradingPool
+            from proctor.pool import GradingPool
 
             timeout = float(os.environ.get("PROCTOR_TIMEOUT", "10"))
             _pool = GradingPool(workers=1, timeout=timeout).__enter__()
@@ -99,7 +99,7 @@ def _grading_pool():
 
 def process_results(doc: dict, results: list) -> dict[str, float]:
     """lm-eval's `process_results`: the mean score over this doc's samples, and the share the grader failed on."""
-    from proctor.runner import Job
+    from proctor.pool import Job
 
     problem = doc_problem(doc)
     texts = _texts(results)

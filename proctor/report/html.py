@@ -1,4 +1,4 @@
-"""`proctor report RUN [--baseline RUN] --html FILE`: one self-contained HTML page with plots.
+"""The HTML report (`proctor report RUN [--baseline RUN] --html FILE`): one self-contained page with plots.
 
 Everything is inline (SVG from matplotlib, CSS), so the file opens offline and
 can be attached to a CI job as a single artifact.
@@ -8,9 +8,7 @@ from __future__ import annotations
 import html
 from collections import defaultdict
 from datetime import datetime
-from pathlib import Path
 
-from proctor.errors import BadInput
 from proctor.report.summary import accuracy_interval, summarize
 from proctor.store import RunInfo, RunStore, StoredVerdict
 
@@ -26,19 +24,6 @@ td:first-child, th:first-child { text-align: left; }
 figure { margin: 0.5em 0; } figure svg { max-width: 100%; height: auto; }
 .regressed { color: #b00; font-weight: bold; } .note { color: #666; }
 """
-
-
-def cmd_html_report(args) -> int:
-    if not args.html:
-        raise BadInput("--baseline only applies to the HTML report; add --html FILE")
-    with RunStore(args.db) as store:
-        page = build_report(store, args.name, args.baseline)
-    try:
-        Path(args.html).write_text(page, encoding="utf-8")
-    except OSError as exc:
-        raise BadInput(f"cannot write: {exc.strerror}", args.html) from None
-    print(f"wrote {args.html} ({len(page.encode()) // 1024} KiB)")
-    return 0
 
 
 def build_report(store: RunStore, run: str, baseline: str | None = None) -> str:

@@ -1,21 +1,44 @@
-"""`proctor gate`: did the candidate regress against the baseline? Exit 0 no, 1 yes, 2 bad input, 3 unscored."""
+"""`proctor gate`: did the candidate regress against the baseline?
+
+Exit 0 no, 1 yes, 2 bad input, 3 too many unscored items.
+"""
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
+from proctor.commands.common import DB_HELP
+from proctor.defaults import DEFAULT_ALPHA, DEFAULT_MARGIN, DEFAULT_MAX_UNSCORED
 from proctor.errors import BadInput
-from proctor.gate.outcome import DEFAULT_MAX_UNSCORED, GateOutcome, run_gate
-from proctor.gate.sides import Side, load_side
-from proctor.gate.stats import DEFAULT_ALPHA, DEFAULT_MARGIN
-from proctor.store import RunStore
 
 
+def add_parser(sub) -> None:
+    parser = sub.add_parser("gate", help="did a candidate regress against its baseline? (exit 1 if so)")
+    parser.add_argument("--candidate", required=True, metavar="RUN",
+                        help="run name in the store, or a verdicts JSONL file")
+    parser.add_argument("--baseline", metavar="RUN",
+                        help="run name or verdicts file (default: the promoted baseline of the candidate's suite)")
+    parser.add_argument("--suite", help="whose promoted baseline to use (default: the candidate run's suite)")
+    parser.add_argument("--margin", type=float, default=None,
+                        help=f"non-inferiority margin for families the suite gives none (default {DEFAULT_MARGIN})")
+    parser.add_argument("--alpha", type=float, default=None,
+                        help=f"one-sided level, Holm-corrected across families (default {DEFAULT_ALPHA})")
+    parser.add_argument("--max-unscored", type=float, default=None, metavar="SHARE",
+                        help="largest share of unscored items (grader timeout/error) per run before exit 3 "
+                             f"(default {DEFAULT_MAX_UNSCORED})")
+    parser.add_argument("--junit", metavar="FILE", help="write JUnit XML (one testcase per family)")
+    parser.add_argument("--markdown", metavar="FILE", help="write a Markdown summary (e.g. $GITHUB_STEP_SUMMARY)")
+    parser.add_argument("--json", metavar="FILE", help="write the full result as JSON ('-' for stdout)")
+    parser.add_argument("--db", help=DB_HELP)
 
-def cmd_gate(args) -> int:
+
+def run(args) -> int:
     from rich.console import Console
 
     from proctor.gate import outputs
+    from proctor.gate.outcome import GateOutcome, run_gate
+    from proctor.gate.sides import load_side
+    from proctor.store import RunStore
 
     with RunStore(args.db) as store:
         candidate = load_side(args.candidate, store)
@@ -37,7 +60,7 @@ def cmd_gate(args) -> int:
     return outcome.exit_code
 
 
-def promoted_baseline(store: RunStore, candidate: Side, suite: str | None) -> str:
+def promoted_baseline(store, candidate, suite: str | None) -> str:
     if suite is None:
         suite = candidate.info.config.get("suite") if candidate.info else None
     if suite is None:
@@ -50,7 +73,7 @@ def promoted_baseline(store: RunStore, candidate: Side, suite: str | None) -> st
                    "or pass --baseline RUN")
 
 
-def suite_margins(candidate: Side) -> dict[str, float]:
+def suite_margins(candidate) -> dict[str, float]:
     """Per-family margins the suite file declared, as `proctor run` stored them in the run's config."""
     margins = candidate.info.config.get("margins") if candidate.info else None
     if margins is None:

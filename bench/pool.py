@@ -6,7 +6,7 @@ Compares, in one run on the same items:
   proctor      ingest into SQLite + pool + verdicts committed to the store
 and prints items/s, the ratios, and the pool's overhead per item.
 
-    .venv/bin/python bench/runner.py [N]
+    .venv/bin/python bench/pool.py [N]
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import time
 from proctor import graders
 from proctor import tasks
 from proctor.grading import grade_pending, ingest
-from proctor.runner import GradingPool, Job, default_workers
+from proctor.pool import GradingPool, Job, default_workers
 from proctor.store import RunStore
 
 

@@ -3,19 +3,32 @@ from __future__ import annotations
 
 import json
 
+from proctor.commands.common import DB_HELP
 from proctor.errors import BadInput
-from proctor.store import RunStore
 
 
+def add_parser(sub) -> None:
+    parser = sub.add_parser("baseline", help="promote or show the accepted baseline run of a suite")
+    actions = parser.add_subparsers(dest="baseline_action", required=True, parser_class=type(parser))
+    promote = actions.add_parser("promote", help="make RUN the baseline its suite's candidates are gated against")
+    promote.add_argument("name", metavar="RUN")
+    promote.add_argument("--suite", help="suite name (default: the suite the run was made from)")
+    promote.add_argument("--db", help=DB_HELP)
+    show = actions.add_parser("show", help="list the promoted baseline of every suite")
+    show.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    show.add_argument("--db", help=DB_HELP)
 
-def cmd_baseline(args) -> int:
+
+def run(args) -> int:
+    from proctor.store import RunStore
+
     with RunStore(args.db) as store:
         if args.baseline_action == "promote":
             return _promote(store, args.name, args.suite)
         return _show(store, args.json)
 
 
-def _promote(store: RunStore, run: str, suite: str | None) -> int:
+def _promote(store, run: str, suite: str | None) -> int:
     info = store.require_run(run)
     suite = suite or info.config.get("suite")
     if not suite:
@@ -29,7 +42,7 @@ def _promote(store: RunStore, run: str, suite: str | None) -> int:
     return 0
 
 
-def _show(store: RunStore, as_json: bool) -> int:
+def _show(store, as_json: bool) -> int:
     rows = []
     for suite, run, promoted in store.baselines():
         info = store.run(run)

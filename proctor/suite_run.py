@@ -16,7 +16,7 @@ from proctor.graders.problem import Problem
 from proctor.errors import BadInput
 from proctor.grading import check_graders, grade_pending, package_versions, progress_bar
 from proctor.models.base import Model, Request
-from proctor.runner import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
+from proctor.defaults import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from proctor.store import RunStore
 from proctor.suite import Family, Suite
 
@@ -72,8 +72,7 @@ def prepare_run(store: RunStore, run: str, suite: Suite, model: Model, step: int
 
 
 def missing_requests(store: RunStore, run: str, suite: Suite) -> list[Request]:
-    have = {(pid, sample) for pid, sample in store.db.execute(
-        "SELECT id, sample FROM completions WHERE run = ?", (run,))}
+    have = store.completion_keys(run)
     requests = []
     by_task = {f.task: f for f in suite.families}
     for problem in store.problems(run):
@@ -90,7 +89,7 @@ def collect_completions(store: RunStore, run: str, suite: Suite, model: Model) -
     if not requests:
         return 0
     grader_of = {f.task: tasks.get(f.task).grader for f in suite.families}
-    task_of = {pid: task for pid, task in store.db.execute("SELECT id, task FROM problems WHERE run = ?", (run,))}
+    task_of = store.problem_tasks(run)
     ordinal = store.count("completions", run)
     bar = progress_bar(len(requests), f"asking {model.spec}")
     batch: list[tuple] = []

@@ -18,13 +18,12 @@ from collections import deque
 from concurrent.futures import FIRST_COMPLETED, wait
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from typing import Hashable, Iterable, Iterator
+from typing import Hashable, Iterable, Iterator, NamedTuple
 
 from proctor import graders
 from proctor.graders.problem import Problem, Verdict
+from proctor.defaults import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 
-DEFAULT_TIMEOUT = 10.0
-DEFAULT_MEMORY_MB = 4096
 # Chunks are sized so one takes about this long; small enough that a re-grade
 # after a timeout costs little, large enough to amortise the pool's overhead.
 TARGET_CHUNK_SECONDS = 0.05
@@ -55,13 +54,24 @@ def grade_one(grader_name: str, problem: Problem, completion: str) -> Verdict:
     return verdict.with_elapsed((time.perf_counter() - started) * 1000)
 
 
-# Problems and verdicts cross the process boundary as plain tuples: pickling
-# frozen dataclasses cost about 20 us per item in the parent, the pool's bottleneck.
-def _grade_chunk(items: list[tuple[str, tuple, str]]) -> list[tuple]:
+class VerdictFields(NamedTuple):
+    """A Verdict's fields as they come back from a worker.
+
+    Problems and verdicts cross the process boundary as tuples: pickling frozen
+    dataclasses cost about 20 us per item in the parent, the pool's bottleneck."""
+    status: str
+    score: float
+    extracted: object
+    reason: str
+    details: dict
+    elapsed_ms: float
+
+
+def _grade_chunk(items: list[tuple[str, tuple, str]]) -> list[VerdictFields]:
     out = []
     for grader_name, problem_fields, completion in items:
         v = grade_one(grader_name, Problem(*problem_fields), completion)
-        out.append((v.status, v.score, v.extracted, v.reason, v.details, v.elapsed_ms))
+        out.append(VerdictFields(v.status, v.score, v.extracted, v.reason, v.details, v.elapsed_ms))
     return out
 
 
@@ -181,7 +191,7 @@ class GradingPool:
                 for job, fields in zip(chunk, verdicts):
                     yield job.key, Verdict(*fields)
                 if not single:
-                    spent = sum(v[5] for v in verdicts) / 1000 / max(1, len(verdicts))
+                    spent = sum(v.elapsed_ms for v in verdicts) / 1000 / max(1, len(verdicts))
                     seconds_per_item = spent if seconds_per_item is None else 0.8 * seconds_per_item + 0.2 * spent
                     chunk_size = max(1, min(MAX_CHUNK, int(TARGET_CHUNK_SECONDS / max(seconds_per_item, 1e-6))))
 

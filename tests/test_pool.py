@@ -2,7 +2,7 @@
 import hostile_graders  # noqa: F401  (registers the test.* graders before workers fork)
 
 from proctor.graders import Problem
-from proctor.runner import GradingPool, Job
+from proctor.pool import GradingPool, Job
 
 PROBLEM = Problem("p", "t", "?", 1)
 

@@ -1,8 +1,6 @@
-"""The lm-eval commands: `proctor lm-eval-tasks DIR` and `proctor grade --from-lm-eval SAMPLES.jsonl`."""
+"""`proctor lm-eval-tasks DIR`: a suite (or every task) as lm-eval tasks graded by proctor."""
 from __future__ import annotations
 
-import argparse
-import os
 import sys
 
 from proctor.errors import EXIT_OK, BadInput
@@ -10,8 +8,8 @@ from proctor.errors import EXIT_OK, BadInput
 DEFAULT_N = 100
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Arguments of `proctor lm-eval-tasks`."""
+def add_parser(sub) -> None:
+    parser = sub.add_parser("lm-eval-tasks", help="write a suite as lm-eval tasks graded by proctor")
     parser.add_argument("directory", metavar="DIR", help="folder to write the task YAMLs into")
     parser.add_argument("--suite", help="suite file whose families become tasks (default: every registered "
                                         "task with default parameters)")
@@ -20,15 +18,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed without --suite (default 0)")
 
 
-def add_grade_arguments(grade: argparse.ArgumentParser) -> None:
-    """The option `proctor grade` gains."""
-    grade.add_argument("--from-lm-eval", metavar="SAMPLES.jsonl",
-                       help="re-grade an lm-eval --log_samples file instead of PROBLEMS and COMPLETIONS")
-
-
 def _all_task_families(n: int, seed: int):
     from proctor import tasks
-    from proctor.suite import DEFAULT_MARGIN, Decoding, Family
+    from proctor.defaults import DEFAULT_MARGIN
+    from proctor.suite import Decoding, Family
 
     if n < 1:
         raise BadInput(f"--n must be a positive integer, got {n}")
@@ -42,7 +35,7 @@ def _all_task_families(n: int, seed: int):
     return families
 
 
-def cmd_lm_eval_tasks(args) -> int:
+def run(args) -> int:
     from proctor import graders
     from proctor import tasks
     from proctor.lmeval import task_name, write_task_folder
@@ -55,24 +48,4 @@ def cmd_lm_eval_tasks(args) -> int:
     unsafe = any(graders.get(tasks.get(f.task).grader).needs_sandbox for f in suite.families)
     print(f"run them all: lm_eval --include_path {args.directory} --tasks {task_name(suite.name)} --model ... "
           f"--log_samples --output_path OUT{' --confirm_run_unsafe_code' if unsafe else ''}", file=sys.stderr)
-    return EXIT_OK
-
-
-def cmd_grade_from_lm_eval(args) -> int:
-    from proctor.cli import grade_stored_run
-    from proctor.grading import check_grading_options, ingest, new_run_name
-    from proctor.lmeval.samples import read_sample_log
-    from proctor.store import RunStore
-
-    if args.problems is not None or args.completions is not None:
-        raise BadInput("--from-lm-eval takes the place of PROBLEMS and COMPLETIONS; give one or the other")
-    check_grading_options(args.timeout, args.workers)
-    log = read_sample_log(args.from_lm_eval)
-    run = args.run or new_run_name("lm-eval")
-    with RunStore(args.db) as store:
-        ingest(store, run, log.problems, log.completions, grader=args.grader, model=log.model,
-               config={"command": "grade", "from_lm_eval": os.path.abspath(log.path), "lm_eval_task": log.task},
-               problems_file=log.path, completions_file=log.path)
-        note = f" ({log.skipped_filter_lines} lines of further filters skipped)" if log.skipped_filter_lines else ""
-        grade_stored_run(store, run, args, note)
     return EXIT_OK

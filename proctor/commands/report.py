@@ -1,0 +1,52 @@
+"""`proctor report RUN`: per-family accuracy with 95% intervals, as a table, JSON or an HTML page."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from proctor.commands.common import add_store_options
+from proctor.errors import EXIT_OK, BadInput
+
+
+def add_parser(sub) -> None:
+    report = sub.add_parser("report", help="per-task accuracy of a run with 95%% confidence intervals")
+    report.add_argument("name", metavar="RUN")
+    report.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    report.add_argument("--html", metavar="FILE", help="write a self-contained HTML report with plots")
+    report.add_argument("--baseline", metavar="RUN", help="with --html: plot deltas against this run")
+    add_store_options(report)
+
+
+def run(args) -> int:
+    from proctor.store import RunStore
+
+    if args.baseline and not args.html:
+        raise BadInput("--baseline only applies to the HTML report; add --html FILE")
+    if args.html:
+        return _html(args)
+    from rich.console import Console
+
+    from proctor.report import render_table, summarize
+
+    with RunStore(args.db) as store:
+        store.require_run(args.name)
+        summaries = summarize(store.verdicts(args.name))
+    if args.json:
+        print(json.dumps([s.__dict__ for s in summaries], indent=2))
+    else:
+        Console().print(render_table(summaries, title=f"run {args.name}"))
+    return EXIT_OK
+
+
+def _html(args) -> int:
+    from proctor.report.html import build_report
+    from proctor.store import RunStore
+
+    with RunStore(args.db) as store:
+        page = build_report(store, args.name, args.baseline)
+    try:
+        Path(args.html).write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise BadInput(f"cannot write: {exc.strerror}", args.html) from None
+    print(f"wrote {args.html} ({len(page.encode()) // 1024} KiB)")
+    return EXIT_OK

@@ -1,0 +1,33 @@
+"""Defaults and ranges every command and API shares, defined once.
+
+Standard library only: the CLI's parser reads these without importing the pool,
+the store or the gate's statistics.
+"""
+from __future__ import annotations
+
+# Grading
+DEFAULT_TIMEOUT = 10.0      # seconds: the hard per-item kill
+DEFAULT_MEMORY_MB = 4096    # per grading worker (RLIMIT_AS)
+
+# The gate
+DEFAULT_MARGIN = 0.02       # non-inferiority margin: 2 accuracy points
+DEFAULT_ALPHA = 0.05        # one-sided, Holm-corrected across families
+DEFAULT_MAX_UNSCORED = 0.02  # share of grader failures a run may hold before the gate refuses to judge
+DEFAULT_CORRELATION = 0.5   # of two checkpoints' per-item outcomes, when planning
+DEFAULT_POWER = 0.8
+# A margin is a share of accuracy points. Half of them is no gate at all, and a
+# drop of twice the margin (what the plan sizes for) must stay below 1.
+MAX_MARGIN = 0.5
+
+
+def margin_problem(value: float, *, positive: bool = False) -> str | None:
+    """Why `value` is not a usable margin, or None. `positive`: sizing needs a margin above 0."""
+    low = "(0" if positive else "[0"
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        return f"it must be a number in {low}, {MAX_MARGIN:g})"
+    if value < 0 or value >= MAX_MARGIN or (positive and value == 0):
+        return f"it must be in {low}, {MAX_MARGIN:g}), got {value:g}"
+    return None
+
+# A completion's sample number is stored as an SQLite integer (64-bit signed).
+MAX_SAMPLE = 2**63 - 1
