@@ -1,4 +1,5 @@
-"""What a grader is: a name, a version, `grade(problem, completion) -> Verdict`."""
+"""What a grader is: a name, a version, `grade(problem, completion) -> Verdict`
+(and `grade(problem, completion, finish_reason=...)` for graders that set `uses_finish_reason`)."""
 from __future__ import annotations
 
 from proctor.graders.problem import Problem, Verdict

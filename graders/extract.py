@@ -72,7 +72,7 @@ def strip_math_delimiters(text: str) -> str:
 FINISH_REASONS = ("stop", "length", "content_filter", "tool_calls", "error")
 _UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$\$?")
 _CURRENCY_TAIL = re.compile(r"^\d[^\\=^_{}]*$")  # "... costs $5 each.": an amount, not an open formula
-_TRAILING_OPERATOR = re.compile(r"(?:[=+\-*/^(\[{\\]|\\(?:frac|dfrac|sqrt|cdot|times|left|pm|le|ge|leq|geq))\s*$")
+_TRAILING_OPERATOR = re.compile(r"(?:[=+\-/^(\[{\\]|(?<!\*)\*|\\(?:frac|dfrac|sqrt|cdot|times|left|pm|le|ge|leq|geq))\s*$")
 
 
 def looks_cut(text: str) -> bool:

@@ -405,8 +405,9 @@ def _scalar(text: str, flags: Cleaned) -> Scalar:
         raise NotReadable(str(exc)) from None
     if not isinstance(expr, sympy.Expr):
         raise NotReadable(f"not an expression: {type(expr).__name__}")
-    return Scalar(guards.build(expr, trusted=flags.trusted), _places(text) if decimal else 0, flags.percent,
-                  flags.degrees)
+    # decimal places count only for a plain decimal literal (the `_NUMBER` path above): "2.5 \\times 10^{-3}"
+    # is exact, not a rounding to one place
+    return Scalar(guards.build(expr, trusted=flags.trusted), 0, flags.percent, flags.degrees)
 
 
 _DECIMAL_PART = re.compile(r"\d\.(\d+)|(?<!\d)\.(\d+)")

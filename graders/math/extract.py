@@ -51,8 +51,10 @@ class Found:
     source: str  # "boxed", "boxes side by side", "answer statement", "whole answer", "last math", "last number"
 
 
-_PROSE_WORD = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{4,}")
-_MATH_WORDS = {"sqrt", "frac", "dfrac", "tfrac", "cdot", "times", "infty", "left", "right", "text", "mathrm", "begin",
+_PROSE_WORD = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")
+_MATH_WORDS = {"and", "sin", "cos", "tan", "cot", "sec", "csc", "log", "exp", "abs", "max", "min", "gcd", "lcm",
+               "mod", "pmod", "cup", "cap", "neq", "leq", "geq", "dots", "ldots", "cdots", "pi", "mathbb", "textbf",
+               "operatorname", "tfrac", "mbox", "sqrt", "frac", "dfrac", "tfrac", "cdot", "times", "infty", "left", "right", "text", "mathrm", "begin",
                "pmatrix", "bmatrix", "matrix", "array", "cases", "quad", "qquad", "sinh", "cosh", "tanh", "arcsin",
                "arccos", "arctan", "emptyset", "varnothing", "approx", "boxed", "circ", "infinity"}
 WHOLE_ANSWER_CHARS = 300  # a completion this short with no prose in it is the answer itself
@@ -121,5 +123,24 @@ def find_answer(completion: str, explicit_only: bool = False) -> Found | None:
         found = _spans_side_by_side(tail, maths, "last math")
         return found
     if last_number:
-        return Found(plain_number(last_number.group(0)), "last number")
+        return Found(plain_number(_exact_before_approximation(tail, last_number).group(0)), "last number")
     return None
+
+
+_APPROXIMATELY = re.compile(r"\s*(?:≈|\\approx|\\sim|~|is about|is approximately)\s*$")
+
+
+def _exact_before_approximation(text: str, last: re.Match) -> re.Match:
+    """"1/6 ≈ 0.1667": the exact value written before its rounding is the answer."""
+    before = text[max(0, last.start() - 40):last.start()]
+    approx = _APPROXIMATELY.search(before)
+    if not approx:
+        return last
+    head = text[:last.start() - (len(before) - approx.start())]
+    exact = None
+    for exact in NUMBER.finditer(head[-200:]):
+        pass
+    if exact is None or exact.end() != len(head[-200:]):
+        return last
+    offset = len(head) - len(head[-200:])
+    return NUMBER.match(text, offset + exact.start()) or last
