@@ -22,7 +22,7 @@ from fractions import Fraction
 
 from proctor import graders
 from proctor.graders.base import Grader
-from proctor.graders.extract import (MAX_COMPLETION_CHARS, Unclosed, answer_statement, is_cut, last_boxed,
+from proctor.graders.extract import (MAX_COMPLETION_CHARS, Unclosed, answer_statement, is_cut, is_hedge, last_boxed,
                                      looks_like_code, strip_math_delimiters)
 from proctor.graders.problem import Problem, Verdict
 
@@ -86,6 +86,8 @@ def extract_answer(completion: str, explicit_only: bool = False) -> tuple[str | 
     if stated is not None:
         if parse_number(stated) is not None:
             return stated, "answer statement"
+        if is_hedge(stated):  # "X or 1": candidates offered, not an answer
+            raise Ambiguous(stated)
         numbers = _NUMBER_RE.findall(stated)
         if len(numbers) <= 1:
             return (numbers[0] if numbers else stated), "answer statement"

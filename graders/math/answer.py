@@ -229,12 +229,12 @@ def _read(text: str, flags: Cleaned, numeric_hint: bool, choice_hint: bool):
     if text == "\\emptyset":
         return EmptySet()
     clock = _CLOCK.match(text)
-    if clock:
+    # "10:00", "09:15", "2:00 pm" are times; "7:32" is a ratio
+    if clock and (clock.group(3) or clock.group(2) == "00" or len(clock.group(1)) == 2):
         hours, minutes = int(clock.group(1)), int(clock.group(2))
-        if hours > 24 or minutes > 59:
-            raise NotReadable("not a clock time")
-        half = (clock.group(3) or "").lower()
-        return ClockTime((hours % 12 if half else hours % 24) * 60 + minutes, f"{half}m" if half else "")
+        if hours <= 24 and minutes <= 59:
+            half = (clock.group(3) or "").lower()
+            return ClockTime((hours % 12 if half else hours % 24) * 60 + minutes, f"{half}m" if half else "")
     if "=" in text and not _RELATION.sub("", text).count("="):  # only "=" signs, no < >
         labelled = _read_labelled(text, flags, numeric_hint)
         if labelled is not None:

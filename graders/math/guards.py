@@ -40,7 +40,7 @@ class Unsupported(ValueError):
     """The answer uses a construct the grader does not evaluate (e.g. an unevaluated integral)."""
 
 
-_PLUS_MINUS = re.compile(r"\\[pm]p(?![a-zA-Z])|±|∓")
+_PLUS_MINUS = re.compile(r"\\(?:pm|mp)(?![a-zA-Z])|±|∓")
 _BOXED = re.compile(r"\\(?:boxed|fbox)\s*\{")
 
 
