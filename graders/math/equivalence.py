@@ -187,6 +187,8 @@ def _same_value(a, b, places: int = 0, tolerance=None) -> bool:
         return False
     if diff == 0:
         return True
+    if diff.has(sympy.Sum):  # a recurrence under symbolic bounds: equal only as written (up to order)
+        return False
     if not diff.free_symbols:
         return _same_number(a, b, diff, places, tolerance)
     if tolerance:  # the problem allows approximate coefficients: the probes at its tolerance decide
