@@ -1,10 +1,12 @@
 """Whether two answers (shapes from `answer.py`) say the same thing. Exact first.
 
-- Numbers: rationals compare exactly (1/2^99 is not 1/2^98). When either side
-  was *written* with a decimal point, it may be a rounding: it is accepted when
-  its relative error (to the larger of the two magnitudes) is at most
-  DECIMAL_REL_TOL = 1/1000 and its absolute error at most
-  one unit in its last written place (3.14 and 3.142 for pi; not 3.1, not 3.15).
+- Numbers: exact (1/2^99 is not 1/2^98; 336.1 is not 336; 1.41 is not sqrt(2)).
+  Approximation only as the problem allows: `metadata["tolerance"]`, a relative
+  tolerance, or a reference written as a plain decimal (7.78), which anything
+  that rounds to it at its written places matches. Integers match exactly.
+- Units: a known unit on both sides must be the same unit (336 mm^2 is not 336 cm^2).
+- Names: an answer that names its values (`y=2, x=1`) against a reference that
+  knows the names (its label, or `metadata["variables"]`) is compared by name.
 - Irrational constants: the difference is evaluated to 50 digits; a clear
   difference rejects; a zero difference must then be proven by exact
   simplification (numbers alone never prove equality).
@@ -16,9 +18,10 @@
   compare as `lhs - rhs` up to a nonzero constant factor, and `x = 2` stands for
   2 (a lone variable on one side); a list of several different values never
   matches a single value (hedging).
-- Percent, per problem (`metadata["percent"]`): "equal_fraction" (default: 50%
-  is 50 and also 0.5, so 60% answers 3/5), "number" (the sign is notation only:
-  50% is 50, not 0.5), "strict" (the sign must be there on both sides).
+- Percent, one reading per problem (`metadata["percent"]`): "number" (default:
+  the sign is notation, 50% is 50 and never 0.5), "fraction" (50% is 1/2 and
+  only that, so 60% answers 3/5), "strict" (the sign must be on both sides).
+- Clock times compare as times; ratios a:b proportionally or as the number a/b.
   Degrees: 30° is 30, and also pi/6 when the other side uses pi; a degree mark
   inside a trigonometric function converts to radians (sin 30° = 1/2).
 """
@@ -32,7 +35,6 @@ import sympy
 from proctor.graders.math.answer import (Choice, ClockTime, EmptySet, Interval, IntervalUnion, Items, Labelled,
                                          MatrixAnswer, Relation, Scalar, TextAnswer)
 
-DECIMAL_REL_TOL = sympy.Rational(1, 1000)
 PROBES = 4
 NUMERIC_DIGITS = 50
 MAX_SIMPLIFY_OPS = 250  # sympy.simplify only on differences smaller than this

@@ -8,8 +8,12 @@ Extraction (graders/math/extract.py), first rule that applies:
 2. else the rest of the sentence after the last "final answer is" /
    "answer is" / "Answer:" / "correct choice is"; when that is prose rather
    than a formula ("The volume of $V$ is 120"), its last number;
-3. else the last math span or the last number (in the final 4,000 characters),
-   whichever comes later.
+3. else the last math span (with the spans side by side before it) or the last
+   number (in the final 4,000 characters), whichever comes later; a short
+   completion with no prose is read whole.
+A completion cut by the length limit (`finish_reason="length"`, or text that stops
+mid-formula when no finish reason is known) is graded on rule 1 or a finished
+rule 2 only. An answer statement written as code is unparsable.
 `extracted` in the verdict is exactly the text that was read.
 
 Reading: LaTeX through latex2sympy2_extended (number tokens rebuilt without
@@ -27,8 +31,11 @@ around a number, multiple-choice letters, text answers. A list of different
 values offered for a single-valued reference ("3 or 4") is incorrect.
 
 Per-problem policy in `problem.metadata` (all optional):
-- "percent": "equal_fraction" (default: 50\\% is 50 and also 0.5), "number"
-  (50\\% is 50 only), "strict" (the percent sign must match);
+- "percent": one reading per problem: "number" (default: 50\\% is 50, never 0.5),
+  "fraction" (50\\% is 1/2 only), "strict" (the percent sign must match);
+- "tolerance": a relative tolerance; without it a decimal never matches an exact
+  irrational or non-terminating value (1.41 is not sqrt 2), and integers match exactly;
+- "variables": the names of a tuple answer's members (math.system): names decide;
 - "up_to_constant": true: any expression differing from the reference by a
   constant is right (indefinite integrals; a `+ C` is ignored);
 - "answer_form": "expanded" | "factored": an equal expression in the other
