@@ -3,8 +3,8 @@
 Sources (each case records its own):
 - the test files of the math-verify 0.9.0 sdist (`pip download --no-deps --no-binary :all:
   math-verify==0.9.0 -d DIR`), read with `ast.literal_eval` from their `pytest.mark.parametrize` tables;
-- NeMo-Skills `tests/test_math_equal.py`, a MATH reward regression test (munsungmin/Math_reasoning_rl
-  `tests/test_math_grader.py`), nanochat's `tests/test_math_grader.py`, SkyRL's `skyrl-gym/tests/test_aime.py`
+- NeMo-Skills' `test_math_equal.py`, a MATH reward regression test (munsungmin/Math_reasoning_rl's
+  `test_math_grader.py`), nanochat's `test_math_grader.py`, SkyRL's `skyrl-gym` `test_aime.py`
   (copied by hand from the public files, as found with the search tool);
 - answer forms that lm-eval 0.4.13's `minerva_math` normaliser exists to handle (unit words, thousands marks,
   `\\text{}` wrappers), written in the "Final Answer: The final answer is X." form that task asks for;
@@ -169,7 +169,7 @@ def math_verify_cases(sdist: Path) -> list[dict]:
 # -- other graders' published cases ------------------------------------------------
 # (reference, completion, label, reason)
 
-NEMO = "NVIDIA/NeMo-Skills tests/test_math_equal.py (math_equal, checked both ways)"
+NEMO = "NVIDIA/NeMo-Skills test_math_equal.py in its tests folder (math_equal, checked both ways)"
 NEMO_PAIRS = [  # the test asserts math_equal(a, b) and math_equal(b, a)
     ("5", "5.0", True), ("0.5", "1/2", True), ("0.5", "\\frac{1}{2}", True), ("918.5", "918\\frac{1}{2}", True),
     ("x^2 + 2*x + 1", "x^2+2x+1", True), ("x^2 + 2*x - (-1)", "x^2+2x+1", True),
@@ -192,7 +192,7 @@ NEMO_ONE_WAY = {  # pairs whose reverse is not a sensible (key, answer) pair
     ("C", "C. x = 42"): "multiple-choice letter followed by its option text",
 }
 
-RL_REGRESSION = "munsungmin/Math_reasoning_rl tests/test_math_grader.py (MATH reward regressions)"
+RL_REGRESSION = "munsungmin/Math_reasoning_rl test_math_grader.py in its tests folder (MATH reward regressions)"
 RL_CASES = [
     ("1", "Therefore, $$", False, "empty math span is no answer"),
     ("1", "Therefore, \\(\\)", False, "empty math span is no answer"),
@@ -215,7 +215,7 @@ RL_CASES = [
     ("x^3+3x-6", "Therefore, the answer is $x^3$.", False, "part of the expression"),
 ]
 
-NANOCHAT = "cr8or-space/nanochat tests/test_math_grader.py"
+NANOCHAT = "cr8or-space/nanochat test_math_grader.py in its tests folder"
 NANOCHAT_CASES = [
     ("42", "so the answer is $\\boxed{42}$.", True, "boxed"),
     ("0.5", "\\boxed{\\frac{1}{2}}", True, "fraction against decimal"),
@@ -233,7 +233,7 @@ NANOCHAT_CASES = [
     ("1", "\\boxed{1.0}", True, "1.0 is 1"),
 ]
 
-SKYRL = "SkyRL skyrl-gym/tests/test_aime.py"
+SKYRL = "SkyRL skyrl-gym test_aime.py in its tests folder"
 SKYRL_CASES = [
     ("42", "Answer: \\boxed{42}", True, "boxed after Answer:"),
     ("42", "Answer: 42", True, "answer statement"),
@@ -243,7 +243,7 @@ SKYRL_CASES = [
     ("42", "<|im_start|>Answer: \\boxed{42}<|im_end|>", True, "chat tokens around the answer"),
 ]
 
-LMEVAL = "lm-eval 0.4.13 tasks/minerva_math/utils.py (answer forms its normaliser handles)"
+LMEVAL = "lm-eval 0.4.13 minerva_math utils.py in its tasks folder (answer forms its normaliser handles)"
 MINERVA = "Final Answer: The final answer is {}. I hope it is correct."
 LMEVAL_CASES = [
     ("18", "18 dollars", True, "unit word 'dollars' (REMOVED_EXPRESSIONS)"),
