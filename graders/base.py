@@ -6,7 +6,9 @@ hook below has a default. Callers (the runner, rewards, the CLI) call
 `grade`, which screens the completion once for every grader, built-in or
 plug-in, and only then hands it to `check`: `check` always receives text
 that is a `str`, at most `max_completion_chars` long, without NUL characters
-or lone surrogates.
+or lone surrogates. A grader that sets `uses_finish_reason` also receives the
+completion's finish reason ("stop", "length", ... or None when unknown) as the
+keyword `finish_reason`, so a completion cut by the length limit is graded as cut.
 """
 from __future__ import annotations
 
@@ -59,6 +61,9 @@ class Grader:
     time_budget_seconds: float = 0.0
     # Longer completions are `unparsable` before `check` sees them.
     max_completion_chars: int = MAX_COMPLETION_CHARS
+    # True when `check` takes the keyword `finish_reason` ("stop", "length", ... or None when
+    # unknown): a completion cut by the length limit is then graded as cut (math, numeric).
+    uses_finish_reason: bool = False
 
     # --- what a plug-in writes ----------------------------------------------------
     def check(self, problem: Problem, completion: str) -> Verdict:  # pragma: no cover - interface
@@ -73,9 +78,14 @@ class Grader:
         """Releases what grading holds (sandbox instances, pools)."""
 
     # --- what the harness provides -----------------------------------------------
-    def grade(self, problem: Problem, completion: str) -> Verdict:
+    def grade(self, problem: Problem, completion: str, *, finish_reason: str | None = None) -> Verdict:
         """The one entry point: screens the completion, then asks `check`."""
-        return screen(completion, self.max_completion_chars) or self.check(problem, completion)
+        screened = screen(completion, self.max_completion_chars)
+        if screened is not None:
+            return screened
+        if self.uses_finish_reason:
+            return self.check(problem, completion, finish_reason=finish_reason)
+        return self.check(problem, completion)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

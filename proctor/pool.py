@@ -36,13 +36,15 @@ class Job:
     grader: str
     problem: Problem
     completion: str
+    finish_reason: str | None = None  # as the backend said ("length": cut by the token limit); None unknown
 
 
-def grade_one(grader_name: str, problem: Problem, completion: str) -> Verdict:
-    """Grades in the current process; a grader exception becomes an `error` verdict."""
+def grade_one(grader_name: str, problem: Problem, completion: str, finish_reason: str | None = None) -> Verdict:
+    """Grades in the current process; a grader exception becomes an `error` verdict. (Grader.grade
+    hands the finish reason on to graders that declare `uses_finish_reason`.)"""
     started = time.perf_counter()
     try:
-        verdict = graders.get(grader_name).grade(problem, completion)
+        verdict = graders.get(grader_name).grade(problem, completion, finish_reason=finish_reason)
         if not isinstance(verdict, Verdict):
             verdict = Verdict.error(reason=f"grader {grader_name} returned {type(verdict).__name__}, not a Verdict")
     except MemoryError:
@@ -67,10 +69,10 @@ class VerdictFields(NamedTuple):
     elapsed_ms: float
 
 
-def _grade_chunk(items: list[tuple[str, tuple, str]]) -> list[VerdictFields]:
+def _grade_chunk(items: list[tuple[str, tuple, str, str | None]]) -> list[VerdictFields]:
     out = []
-    for grader_name, problem_fields, completion in items:
-        v = grade_one(grader_name, Problem(*problem_fields), completion)
+    for grader_name, problem_fields, completion, finish_reason in items:
+        v = grade_one(grader_name, Problem(*problem_fields), completion, finish_reason)
         out.append(VerdictFields(v.status, v.score, v.extracted, v.reason, v.details, v.elapsed_ms))
     return out
 
@@ -125,7 +127,7 @@ class GradingPool:
         """Verdicts in completion order. Memory stays bounded: jobs are pulled lazily."""
         if self.workers == 0:
             for job in jobs:
-                yield job.key, grade_one(job.grader, job.problem, job.completion)
+                yield job.key, grade_one(job.grader, job.problem, job.completion, job.finish_reason)
             return
         if self._pool is None:
             with self:
@@ -162,7 +164,7 @@ class GradingPool:
                         break
                 budget = max([self.timeout] + [self._budget(j.grader) for j in chunk])
                 payload = [(j.grader, (j.problem.id, j.problem.task, j.problem.prompt, j.problem.reference,
-                                        j.problem.metadata), j.completion) for j in chunk]
+                                        j.problem.metadata), j.completion, j.finish_reason) for j in chunk]
                 future = self._pool.schedule(_grade_chunk, args=(payload,), timeout=budget)
                 in_flight[future] = (chunk, single, budget)
             if not in_flight:
