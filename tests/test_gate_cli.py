@@ -89,24 +89,40 @@ def junit_validates(path: Path) -> etree._ElementTree:
 
 # --- pass, fail, and what the outputs say -------------------------------------------------------
 
-def test_the_same_completions_graded_twice_pass(world):
+def test_the_same_completions_graded_twice_pass_where_300_items_can_see_the_drop(world):
+    """Identical runs never regress. 300 items cannot see the default 4-point drop (2 x the 0.02 margin)
+    with 80% power even at perfect pairing, so by default that is inconclusive (exit 4); asked to see a
+    5-point drop, the same runs pass."""
     d = world["dir"]
-    result = gate(world, "--baseline", "base", "--candidate", "same", "--junit", d / "same.xml",
-                  "--markdown", d / "same.md", "--json", d / "same.json")
+    default = gate(world, "--baseline", "base", "--candidate", "same", "--json", "-")
+    assert default.returncode == 4, default.stderr
+    report = json.loads(default.stdout)
+    [family] = report["families"]
+    assert report["status"] == "inconclusive" and family["verdict"] == "inconclusive"
+    sensitivity = family["sensitivity"]
+    assert sensitivity["correlation_source"] == "estimated"
+    assert 0.04 < sensitivity["min_detectable_drop"] < 0.05 and sensitivity["items_needed"] > 300
+    assert sensitivity["power"] < 0.8
+
+    result = gate(world, "--baseline", "base", "--candidate", "same", "--detectable-drop", "0.05",
+                  "--junit", d / "same.xml", "--markdown", d / "same.md", "--json", d / "same.json")
     assert result.returncode == 0, result.stderr
     assert "arith.integer" in result.stdout and "pass" in result.stdout
 
     report = read_json(d / "same.json")
-    assert report["status"] == "pass" and report["exit_code"] == 0
+    assert report["status"] == "pass" and report["exit_code"] == 0 and report["underpowered_allowed"] is False
     [family] = report["families"]
     assert family["n"] == 300 and family["delta"] == 0 and family["lost"] == [] and family["gained"] == []
     assert family["baseline_mean"] == pytest.approx(sum(world["right"].values()) / 300)
+    assert family["sensitivity"]["min_detectable_drop"] <= 0.05 <= family["sensitivity"]["drop"]
     assert "same problem-set hash" in report["problems"]
+    assert report["overall"]["test"] is None  # one family: its own test is the overall test
 
     document = junit_validates(d / "same.xml")
     cases = document.findall(".//testcase")
     assert [c.get("name") for c in cases] == ["arith.integer", "unscored items"]
     assert not document.findall(".//failure") and not document.findall(".//error")
+    assert "min_detectable_drop=0.04" in cases[0].find("system-out").text
     assert "PASS" in (d / "same.md").read_text()
 
 
@@ -140,7 +156,7 @@ def test_a_tenth_of_the_answers_corrupted_fails_with_exit_1(world):
     markdown = (d / "worse.md").read_text()
     assert markdown.startswith("## :x: proctor gate: REGRESSION in arith.integer")
     row = next(line for line in markdown.splitlines() if line.startswith("| arith.integer |"))
-    assert "**regressed**" in row and f"| {len(expected_lost)} / 0 |" in row
+    assert "**regressed**" in row and f"| {len(expected_lost)}/0 |" in row
     assert f"`{pid}`" in markdown and f"{len(expected_lost)} items lost, 0 gained" in markdown
 
 
@@ -213,9 +229,16 @@ def test_many_grader_timeouts_exit_3_not_1(world):
     assert "UNSCORED" in (d / "hung.md").read_text()
 
     # Allowing more unscored items lets the statistics on the scored ones decide: this grader
-    # passes every answer it does not hang on, so the candidate gained items and passes.
+    # passes every answer it does not hang on, so the candidate gained items and shows no regression;
+    # 97 items cannot see a 4-point drop, which --allow-underpowered accepts, saying so.
     relaxed = gate(world, "--baseline", "small", "--candidate", "hung", "--max-unscored", "0.05", "--json", "-")
-    assert relaxed.returncode == 0 and json.loads(relaxed.stdout)["status"] == "pass"
+    assert relaxed.returncode == 4 and json.loads(relaxed.stdout)["status"] == "inconclusive"
+    allowed = gate(world, "--baseline", "small", "--candidate", "hung", "--max-unscored", "0.05",
+                   "--allow-underpowered", "--json", "-")
+    report = json.loads(allowed.stdout)
+    assert allowed.returncode == 0 and report["status"] == "pass" and report["underpowered_allowed"] is True
+    assert report["families"][0]["verdict"] == "inconclusive"
+    assert "PASS (underpowered, allowed by --allow-underpowered)" in allowed.stderr
 
 
 # --- suites: margins from the run's config, promoted baselines -----------------------------------
