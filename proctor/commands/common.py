@@ -64,10 +64,9 @@ def output(path: str | None) -> Iterator[TextIO]:
 
 def grade_stored_run(store, run: str, args, note: str = "") -> None:
     """Grades what the run lacks (with a progress bar), writes `-o`, prints the summary to stderr."""
-    from rich.console import Console
-
     from proctor.grading import grade_pending
     from proctor.report import render_table, summarize
+    from proctor.report.tables import print_table
 
     grade_pending(store, run, workers=args.workers, timeout=args.timeout, memory_mb=args.memory_mb,
                   progress=f"grading {run}")
@@ -76,7 +75,7 @@ def grade_stored_run(store, run: str, args, note: str = "") -> None:
             summaries = summarize(_written(store.verdicts(run), out))  # one pass over the verdicts for both
     else:
         summaries = summarize(store.verdicts(run))
-    Console(stderr=True).print(render_table(summaries, title=f"run {run}{note}"))
+    print_table(render_table(summaries, title=f"run {run}{note}"), stderr=True)
 
 
 def _written(verdicts, out: TextIO):

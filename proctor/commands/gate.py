@@ -69,6 +69,7 @@ def run(args) -> int:
     from proctor.gate import outputs
     from proctor.gate.outcome import GateOutcome, run_gate
     from proctor.gate.sides import load_side
+    from proctor.report.tables import print_table
     from proctor.store import RunStore
 
     with RunStore(args.db) as store:
@@ -88,10 +89,12 @@ def run(args) -> int:
         if path:
             _write(path, text(outcome))
     # The table goes to stderr when JSON goes to stdout, so the JSON stays parseable.
-    console = Console(stderr=args.json == "-", width=None if sys.stdout.isatty() else 160)
-    console.print(outputs.render_table(outcome))
+    to_stderr = args.json == "-"
+    width = None if (sys.stderr if to_stderr else sys.stdout).isatty() else 160
+    print_table(outputs.render_table(outcome), stderr=to_stderr, width=width)
+    console = Console(stderr=to_stderr, width=width)
     for line in outputs.render_changes(outcome):
-        console.print(line, markup=False, highlight=False)
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
     return outcome.exit_code
 
 

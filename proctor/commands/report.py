@@ -26,9 +26,8 @@ def run(args) -> int:
         raise BadInput("--baseline only applies to the HTML report; add --html FILE")
     if args.html:
         return _html(args)
-    from rich.console import Console
-
     from proctor.report import render_table, summarize
+    from proctor.report.tables import print_table
 
     with RunStore(args.db) as store:
         store.require_run(args.name)
@@ -36,7 +35,7 @@ def run(args) -> int:
     if args.json:
         print(json.dumps([s.to_dict() for s in summaries], indent=2))
     else:
-        Console().print(render_table(summaries, title=f"run {args.name}"))
+        print_table(render_table(summaries, title=f"run {args.name}"))
     return EXIT_OK
 
 

@@ -58,19 +58,20 @@ def verdict_line(outcome: GateOutcome) -> str:
 
 
 USAGE_COLUMNS = ("cut by max_tokens b/c", "tokens b/c", "latency b/c")
+OPTIONAL_COLUMNS = ("unscored b/c", *USAGE_COLUMNS)
 
 
 def _columns(outcome: GateOutcome) -> list[str]:
-    return ["family", "n", "baseline", "candidate", f"delta [{_confidence(outcome)} CI]", "margin",
+    return ["family", "n", "base", "cand", f"delta [{_confidence(outcome)} CI]", "margin",
             f"min detectable drop ({outcome.power:.0%})", "lost/gained", "p (Holm)", "unscored b/c",
             *USAGE_COLUMNS, "verdict"]
 
 
 def _shown_columns(outcome: GateOutcome) -> tuple[list[str], list[tuple[str, list[str]]]]:
-    """The columns and rows worth printing: usage columns only where some run reported usage."""
+    """The columns and rows worth printing: unscored and usage columns only where some run has something."""
     columns, cells = _columns(outcome), _cells(outcome)
     keep = [i for i, column in enumerate(columns)
-            if column not in USAGE_COLUMNS or any(texts[i] != "-" for _, texts in cells)]
+            if column not in OPTIONAL_COLUMNS or any(texts[i] not in ("-", "0/0") for _, texts in cells)]
     return [columns[i] for i in keep], [(verdict, [texts[i] for i in keep]) for verdict, texts in cells]
 
 
@@ -123,21 +124,23 @@ def _usage_cells(pair: tuple[UsageSummary, UsageSummary] | None) -> list[str]:
 
 
 def render_table(outcome: GateOutcome):
-    from rich.table import Table
+    """The terminal table: the usage columns (cut, tokens, latency) fold into one to keep it narrow."""
+    from proctor.report.tables import table
 
-    table = Table(title=f"gate: {outcome.candidate} vs baseline {outcome.baseline}", caption=verdict_line(outcome))
     columns, cells = _shown_columns(outcome)
-    for column in columns:
-        if column == "family":  # names stay whole where the terminal allows: users paste them
-            table.add_column(column, overflow="fold", min_width=min(40, max(len(c[0]) for _, c in cells)))
-        elif column == "verdict":
-            table.add_column(column, no_wrap=True, min_width=len(INCONCLUSIVE))
-        else:
-            table.add_column(column, justify="right")
+    usage = [i for i, column in enumerate(columns) if column in USAGE_COLUMNS]
+    if usage:
+        columns = [c for i, c in enumerate(columns) if i not in usage[1:]]
+        columns[usage[0]] = "cut / tokens / ms (base/cand)"
+        cells = [(verdict, [("\n".join(texts[i] for i in usage) if j == usage[0] else text)
+                            for j, text in enumerate(texts) if j not in usage[1:]]) for verdict, texts in cells]
+    result = table(f"gate: {outcome.candidate} vs baseline {outcome.baseline}", columns, left=("verdict",),
+                   caption=verdict_line(outcome))
+    result.columns[-1].no_wrap = True
     for verdict, texts in cells:
         texts[-1] = f"[{COLOURS.get(verdict, 'yellow')}]{texts[-1]}"
-        table.add_row(*texts)
-    return table
+        result.add_row(*texts)
+    return result
 
 
 def render_changes(outcome: GateOutcome, limit: int = TERMINAL_ITEMS) -> list[str]:

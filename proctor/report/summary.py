@@ -103,23 +103,24 @@ def summarize(verdicts: Iterable[StoredVerdict], pass_at: Sequence[int] = DEFAUL
 
 
 def render_table(summaries: list[TaskSummary], title: str | None = None):
-    from rich.table import Table
+    from proctor.report.tables import table
 
-    table = Table(title=title)
     ks = sorted({p.k for s in summaries for p in s.pass_at if p.k > 1})
-    table.add_column("family", overflow="fold", min_width=min(40, max((len(s.family) for s in summaries), default=6)))
-    for column in ("items", "samples", "accuracy", "95% CI", *(f"pass@{k} [95% CI]" for k in ks), "unscored",
-                   "cut by max_tokens", "tokens", "latency"):
-        table.add_column(column, justify="right")
+    usage_known = any(s.usage is not None and s.usage.describe() != "-, -, -" for s in summaries)
+    columns = ["family", "items", "samples", "accuracy [95% CI]", *(f"pass@{k} [95% CI]" for k in ks), "unscored"]
+    if usage_known:
+        columns += ["truncated", "tokens", "latency"]
+    result = table(title, columns)
     for s in summaries:
-        acc = "-" if s.accuracy is None else f"{s.accuracy:.3f}"
-        ci = "-" if s.ci_low is None else f"[{s.ci_low:.3f}, {s.ci_high:.3f}]"
+        acc = "-" if s.accuracy is None else f"{s.accuracy:.3f} [{s.ci_low:.3f}, {s.ci_high:.3f}]"
         by_k = {p.k: p for p in s.pass_at}
         passes = [f"{by_k[k].value:.3f} [{by_k[k].ci_low:.3f}, {by_k[k].ci_high:.3f}]" if k in by_k else "-"
                   for k in ks]
-        u = s.usage
-        cut = "-" if u is None or u.truncation_rate is None else f"{u.truncation_rate:.1%}"
-        tokens = "-" if u is None or u.mean_completion_tokens is None else f"{u.mean_completion_tokens:.0f}"
-        latency = "-" if u is None or u.mean_latency_ms is None else f"{u.mean_latency_ms:.0f} ms"
-        table.add_row(s.family, str(s.items), str(s.samples), acc, ci, *passes, str(s.unscored), cut, tokens, latency)
-    return table
+        cells = [s.family, str(s.items), str(s.samples), acc, *passes, str(s.unscored)]
+        if usage_known:
+            u = s.usage
+            cells += ["-" if u is None or u.truncation_rate is None else f"{u.truncation_rate:.1%}",
+                      "-" if u is None or u.mean_completion_tokens is None else f"{u.mean_completion_tokens:.0f}",
+                      "-" if u is None or u.mean_latency_ms is None else f"{u.mean_latency_ms:.0f} ms"]
+        result.add_row(*cells)
+    return result
