@@ -94,13 +94,13 @@ def read_completions(path: str | Path) -> Iterator[tuple[int, str, int, str, Com
         text_key = "solution" if "completion" not in obj and "solution" in obj else "completion"
         completion = field(obj, text_key, str, name, lineno, "a string")
         has_number = "sample" in obj
+        if has_number:
+            sample = sample_field(obj, name, lineno)
         if numbered.setdefault(problem_id, has_number) != has_number:
             raise BadInput(f"problem {problem_id!r} has lines with and without a 'sample' field (this one "
                            f"{'has' if has_number else 'has none'}); number every line of an id, or none "
                            f"(unnumbered lines become samples 0, 1, 2... in file order)", name, lineno)
-        if has_number:
-            sample = sample_field(obj, name, lineno)
-        else:
+        if not has_number:
             sample = next_sample.get(problem_id, 0)
             next_sample[problem_id] = sample + 1
         yield lineno, problem_id, sample, completion, usage_fields(obj, name, lineno)

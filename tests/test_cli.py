@@ -37,7 +37,7 @@ def test_grade_writes_verdicts_and_a_summary_and_stores_the_run(cli, tmp_path, p
     problems = problems_of(problem_file)
     completions = [{"id": p["id"], "completion": f"\\boxed{{{p['reference']}}}"} for p in problems[:15]]
     completions += [{"id": p["id"], "completion": "Answer: 0.5"} for p in problems[15:]]
-    completions += [{"id": problems[0]["id"], "sample": 1, "completion": "no idea"}]
+    completions += [{"id": problems[0]["id"], "completion": "no idea"}]  # a repeated id: its sample 1
     write(tmp_path / "c.jsonl", completions)
     result = cli("grade", problem_file, tmp_path / "c.jsonl", "-o", tmp_path / "v.jsonl", "--run", "r1")
     assert result.code == 0, result.err

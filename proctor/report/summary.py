@@ -60,7 +60,8 @@ def accuracy_interval(item_means: list[float]) -> tuple[float, float, float]:
     accuracy = sum(item_means) / len(item_means)
     binary = all(x in (0.0, 1.0) for x in item_means)
     low, high = wilson_interval(sum(item_means), len(item_means)) if binary else mean_interval(item_means)
-    return accuracy, low, high
+    # At 0 or 1 Wilson's bound equals the estimate, up to rounding that could put it on the wrong side.
+    return accuracy, min(low, accuracy), max(high, accuracy)
 
 
 def summarize(verdicts: Iterable[StoredVerdict], pass_at: Sequence[int] = DEFAULT_PASS_AT) -> list[TaskSummary]:
