@@ -257,6 +257,7 @@ class RunStore:
         """Stores a problem; False when the run already holds it unchanged. Raises ValueError on a conflict.
 
         `family` is the suite family's name when it differs from the task's."""
+        family = None if family == problem.task else family
         row = (problem.task, problem.prompt, canonical_json(problem.reference), canonical_json(problem.metadata))
         try:  # insert first: a fresh run never pays for a look-up
             self.db.execute("INSERT INTO problems (run, ord, id, task, prompt, reference, metadata, family) "

@@ -35,7 +35,7 @@ from proctor.tasks.base import TaskParameterError
 
 FAMILY_FIELDS = {"task", "name", "n", "seed", "params", "k", "temperature", "max_tokens", "stop", "margin",
                  "baseline_acc", "correlation"}
-DEFAULT_FIELDS = FAMILY_FIELDS - {"task", "name", "n", "params"}
+DEFAULT_FIELDS = FAMILY_FIELDS - {"task", "name", "params"}
 # A family name is shown in tables and becomes part of an lm-eval task name: printable, no spaces.
 FAMILY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/+-]{0,99}$")
 
