@@ -327,3 +327,59 @@ def test_a_bad_verdicts_file_exits_2_naming_file_and_line(world, tmp_path, line,
     result = gate(world, "--baseline", path, "--candidate", path)
     assert result.returncode == 2
     assert f"v.jsonl{message}" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+# --- pass@k, and what a verdicts file says about usage ---------------------------------------------
+
+def k_sample_verdicts(path: Path, solve: dict[str, int], k: int, family: str = "code.x") -> Path:
+    """Verdict lines with k samples per problem, `solve[id]` of them correct."""
+    rows = []
+    for pid, right in solve.items():
+        for sample in range(k):
+            ok = sample < right
+            rows.append({"id": pid, "task": "code.functions", "family": family, "sample": sample,
+                         "status": "correct" if ok else "incorrect", "score": 1.0 if ok else 0.0,
+                         "finish_reason": "stop" if ok else "length", "completion_tokens": 100})
+    return write_jsonl(path, rows)
+
+
+def test_the_gate_can_compare_pass_at_k(world, tmp_path):
+    from proctor.passk import pass_at_k
+
+    rng = random.Random(9)
+    base_solve = {f"p{i}": rng.randint(0, 10) for i in range(200)}
+    cand_solve = {pid: max(0, right - rng.randint(0, 4)) for pid, right in base_solve.items()}
+    base = k_sample_verdicts(tmp_path / "b.jsonl", base_solve, 10)
+    cand = k_sample_verdicts(tmp_path / "c.jsonl", cand_solve, 10)
+
+    result = gate(world, "--baseline", base, "--candidate", cand, "--pass-at", "5", "--json", "-")
+    report = json.loads(result.stdout)
+    [family] = report["families"]
+    assert report["pass_at"] == 5 and family["family"] == "code.x" and family["method"] == "bootstrap"
+    assert family["baseline_mean"] == pytest.approx(sum(pass_at_k(10, c, 5) for c in base_solve.values()) / 200)
+    assert family["candidate_mean"] == pytest.approx(sum(pass_at_k(10, c, 5) for c in cand_solve.values()) / 200)
+    assert result.returncode == {"regressed": 1, "inconclusive": 4, "pass": 0}[report["status"]]
+    # The default compares the mean score per problem: pass@1.
+    default = json.loads(gate(world, "--baseline", base, "--candidate", cand, "--json", "-").stdout)
+    assert default["families"][0]["baseline_mean"] == pytest.approx(sum(base_solve.values()) / 2000)
+    # What the verdict lines say about each completion shows beside the delta.
+    usage = default["families"][0]["usage"]
+    assert usage["baseline"]["truncation_rate"] == pytest.approx(1 - sum(base_solve.values()) / 2000)
+    assert usage["candidate"]["mean_completion_tokens"] == 100
+
+    too_many = gate(world, "--baseline", base, "--candidate", cand, "--pass-at", "11")
+    assert too_many.returncode == 2 and "pass@11 needs at least 11" in too_many.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--power", "1.5"], "--power must be a probability"),
+    (["--detectable-drop", "0.01"], "must lie between its margin (0.02) and 1"),
+    (["--detectable-drop", "1x"], "the factor must be above 1"),
+    (["--detectable-drop", "lots"], "give a drop in accuracy points"),
+    (["--overall-margin", "0.7"], "--overall-margin"),
+    (["--pass-at", "0"], "--pass-at must be a positive integer"),
+])
+def test_bad_gate_options_exit_2_with_one_line(world, args, message):
+    result = gate(world, "--baseline", "base", "--candidate", "same", *args)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
