@@ -107,7 +107,7 @@ def render_table(summaries: list[TaskSummary], title: str | None = None):
     from proctor.report.tables import table
 
     ks = sorted({p.k for s in summaries for p in s.pass_at if p.k > 1})
-    usage_known = any(s.usage is not None and s.usage.describe() != "-, -, -" for s in summaries)
+    usage_known = any(s.usage is not None and s.usage.describe() != "-" for s in summaries)
     columns = ["family", "items", "samples", "accuracy [95% CI]", *(f"pass@{k} [95% CI]" for k in ks), "unscored"]
     if usage_known:
         columns += ["truncated", "tokens", "latency"]

@@ -34,7 +34,7 @@ class UsageSummary:
         cut = "-" if self.truncation_rate is None else f"{self.truncation_rate:.0%} cut"
         tokens = "-" if self.mean_completion_tokens is None else f"{self.mean_completion_tokens:.0f} tok"
         latency = "-" if self.mean_latency_ms is None else f"{self.mean_latency_ms:.0f} ms"
-        return f"{cut}, {tokens}, {latency}"
+        return "-" if cut == tokens == latency == "-" else f"{cut}, {tokens}, {latency}"
 
 
 def summarize_usage(usages: Iterable[CompletionUsage | None]) -> UsageSummary:
