@@ -16,7 +16,7 @@ from proctor.graders.problem import Problem
 from proctor.jsonl import finish_reason_field
 from proctor.grading import GraderResolver, check_grading_options, grade_pending, ingest, new_run_name
 from proctor.pool import GradingPool, Job
-from proctor.store import RunStore, StoredVerdict
+from proctor.store import CompletionUsage, RunStore, StoredVerdict
 
 
 def generate(task: str, n: int, seed: int, **params) -> list[Problem]:
@@ -28,7 +28,7 @@ def _as_problem(item: Problem | Mapping) -> Problem:
     return item if isinstance(item, Problem) else Problem.from_dict(dict(item))
 
 
-def _as_completion(index: int, item: Mapping | tuple) -> tuple[str, int, str, str | None]:
+def _as_completion(index: int, item: Mapping | tuple) -> tuple[str, int, str, CompletionUsage | None]:
     where = f"completion {index}"
     finish_reason = None
     try:
@@ -46,7 +46,7 @@ def _as_completion(index: int, item: Mapping | tuple) -> tuple[str, int, str, st
         raise BadInput(f"{where}: field 'sample' must be an integer from 0 to {MAX_SAMPLE}, got {sample!r}")
     if not isinstance(text, str):
         raise BadInput(f"{where}: field 'completion' must be text, got {type(text).__name__}")
-    return str(pid), sample, text, finish_reason
+    return str(pid), sample, text, CompletionUsage(finish_reason=finish_reason) if finish_reason else None
 
 
 def grade(problems: Iterable[Problem | Mapping], completions: Iterable[Mapping | tuple], *,
@@ -75,12 +75,12 @@ def grade(problems: Iterable[Problem | Mapping], completions: Iterable[Mapping |
     resolver = GraderResolver(grader)
     jobs = []
     for index, item in enumerate(completions, 1):
-        pid, sample, text, finish_reason = _as_completion(index, item)
+        pid, sample, text, usage = _as_completion(index, item)
         if pid not in by_id:
             raise BadInput(f"completion {index}: field 'id': no problem with id {pid!r}")
         problem = by_id[pid]
         jobs.append(Job((pid, sample), resolver.grader_for(problem.task, f"completion {index}", None), problem,
-                        text, finish_reason))
+                        text, usage.finish_reason if usage else None))
     return _stream(jobs, by_id, workers=workers, timeout=timeout, memory_mb=memory_mb)
 
 

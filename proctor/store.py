@@ -106,6 +106,10 @@ class CompletionUsage:
     completion_tokens: int | None = None
     latency_ms: float | None = None
 
+    def to_dict(self) -> dict:
+        """The known fields only, as a completions or verdicts JSONL line carries them."""
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
 
 @dataclass(frozen=True)
 class StoredVerdict:
@@ -116,10 +120,20 @@ class StoredVerdict:
     grader: str
     verdict: Verdict
     completion: str | None = None
+    family: str | None = None          # the suite family; None: the task is the family
+    usage: CompletionUsage | None = None
+
+    @property
+    def family_name(self) -> str:
+        """What reports and the gate group by: the suite family's name, else the task."""
+        return self.family or self.task
 
     def to_dict(self, with_completion: bool = False) -> dict:
-        data = {"id": self.id, "sample": self.sample, "task": self.task, "grader": self.grader}
+        data = {"id": self.id, "sample": self.sample, "task": self.task, "family": self.family_name,
+                "grader": self.grader}
         data.update(self.verdict.to_dict())
+        if self.usage is not None:
+            data.update(self.usage.to_dict())
         if with_completion:
             data["completion"] = self.completion
         return data
@@ -236,13 +250,14 @@ class RunStore:
     # --- problems and completions ------------------------------------------------
     def problem_row(self, run: str, problem_id: str) -> tuple | None:
         return self.db.execute(
-            "SELECT task, prompt, reference, metadata FROM problems WHERE run = ? AND id = ?", (run, problem_id)
+            "SELECT task, prompt, reference, metadata, family FROM problems WHERE run = ? AND id = ?", (run, problem_id)
         ).fetchone()
 
     def add_problem(self, run: str, ordinal: int, problem: Problem, family: str | None = None) -> bool:
         """Stores a problem; False when the run already holds it unchanged. Raises ValueError on a conflict.
 
         `family` is the suite family's name when it differs from the task's."""
+        family = None if family == problem.task else family
         row = (problem.task, problem.prompt, canonical_json(problem.reference), canonical_json(problem.metadata))
         try:  # insert first: a fresh run never pays for a look-up
             self.db.execute("INSERT INTO problems (run, ord, id, task, prompt, reference, metadata, family) "
@@ -250,8 +265,12 @@ class RunStore:
             return True
         except sqlite3.IntegrityError:
             pass
-        if tuple(self.problem_row(run, problem.id)[:3]) != row[:3]:
+        stored = self.problem_row(run, problem.id)
+        if tuple(stored[:3]) != row[:3]:
             raise ValueError(f"run already holds a different problem with id {problem.id!r}")
+        if stored[4] != family:
+            raise ValueError(f"run already holds problem {problem.id!r} in family {stored[4] or stored[0]!r}, "
+                             f"not {family or problem.task!r}")
         return False
 
     def add_completion(self, run: str, ordinal: int, problem_id: str, sample: int, grader: str,
@@ -281,6 +300,10 @@ class RunStore:
     def problem_tasks(self, run: str) -> dict[str, str]:
         """Problem id -> task, for every problem of the run."""
         return dict(self.db.execute("SELECT id, task FROM problems WHERE run = ?", (run,)))
+
+    def problem_families(self, run: str) -> dict[str, str]:
+        """Problem id -> its family's name (the task where the suite gave no other name)."""
+        return dict(self.db.execute("SELECT id, COALESCE(family, task) FROM problems WHERE run = ?", (run,)))
 
     def count(self, table: str, run: str) -> int:
         assert table in ("problems", "completions", "verdicts")
@@ -320,16 +343,19 @@ class RunStore:
         try:
             cursor = reader.execute(
                 """SELECT v.id, v.sample, p.task, c.grader, v.status, v.score, v.extracted, v.reason, v.details,
-                          v.elapsed_ms, c.completion
+                          v.elapsed_ms, c.completion, p.family, c.finish_reason, c.prompt_tokens,
+                          c.completion_tokens, c.latency_ms
                    FROM verdicts v JOIN completions c ON c.run = v.run AND c.id = v.id AND c.sample = v.sample
                    JOIN problems p ON p.run = v.run AND p.id = v.id
                    WHERE v.run = ? ORDER BY c.ord""",
                 (run,),
             )
-            for pid, sample, task, grader, status, score, extracted, reason, details, elapsed, completion in cursor:
+            for (pid, sample, task, grader, status, score, extracted, reason, details, elapsed, completion,
+                 family, *usage) in cursor:
                 verdict = Verdict(status, score, json.loads(extracted) if extracted else None, reason,
                                   json.loads(details), elapsed)
-                yield StoredVerdict(pid, sample, task, grader, verdict, completion if with_completion else None)
+                yield StoredVerdict(pid, sample, task, grader, verdict, completion if with_completion else None,
+                                    family, CompletionUsage(*usage) if any(u is not None for u in usage) else None)
         finally:
             reader.close()
 

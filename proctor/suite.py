@@ -10,6 +10,7 @@
 
     [[family]]
     task = "arith.integer"
+    name = "arith.easy"           # optional, default: the task; reports and the gate group by it
     n = 20                        # or "auto": sized by `proctor plan` from margin and baseline_acc
     seed = 1
     params = { difficulty = 2 }
@@ -32,9 +33,11 @@ from proctor.errors import BadInput
 from proctor.registry import RegistryError
 from proctor.tasks.base import TaskParameterError
 
-FAMILY_FIELDS = {"task", "n", "seed", "params", "k", "temperature", "max_tokens", "stop", "margin",
+FAMILY_FIELDS = {"task", "name", "n", "seed", "params", "k", "temperature", "max_tokens", "stop", "margin",
                  "baseline_acc", "correlation"}
-DEFAULT_FIELDS = FAMILY_FIELDS - {"task", "n", "params"}
+DEFAULT_FIELDS = FAMILY_FIELDS - {"task", "name", "params"}
+# A family name is shown in tables and becomes part of an lm-eval task name: printable, no spaces.
+FAMILY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/+-]{0,99}$")
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,8 @@ class Decoding:
 
 @dataclass(frozen=True)
 class Family:
-    """One task family of a suite; reports and the gate group results by task."""
+    """One family of a suite: a task at some parameters. Reports and the gate group results by its name,
+    so one task can be gated twice (say at difficulty 1 and 5) under two names."""
     task: str
     n: int
     seed: int
@@ -54,6 +58,11 @@ class Family:
     k: int
     decoding: Decoding
     margin: float
+    name: str = ""   # default: the task
+
+    def __post_init__(self):
+        if not self.name:
+            object.__setattr__(self, "name", self.task)
 
 
 @dataclass(frozen=True)
@@ -65,7 +74,7 @@ class Suite:
     def to_config(self) -> dict:
         return {"suite": self.name, "suite_path": self.path,
                 "families": [asdict(f) for f in self.families],
-                "margins": {f.task: f.margin for f in self.families}}
+                "margins": {f.name: f.margin for f in self.families}}
 
 
 def load_suite(path: str | Path) -> Suite:
@@ -110,9 +119,10 @@ def parse_suite(data: dict, name: str, text: str = "") -> Suite:
         if not isinstance(raw, dict):
             raise BadInput("each [[family]] must be a table", name, line)
         family = _parse_family(dict(defaults, **raw), name, line)
-        if family.task in seen:
-            raise BadInput(f"task {family.task!r} appears in two [[family]] tables; one family per task", name, line)
-        seen.add(family.task)
+        if family.name in seen:
+            raise BadInput(f"family {family.name!r} appears in two [[family]] tables; give each a different "
+                           f"'name' (a task may appear twice, e.g. at two difficulties)", name, line)
+        seen.add(family.name)
         families.append(family)
     return Suite(suite_name, name, tuple(families))
 
@@ -135,6 +145,10 @@ def _parse_family(raw: dict, file: str, line: int | None) -> Family:
     task_name = raw.get("task")
     if not isinstance(task_name, str):
         raise fail("task", "it must be a task name (see `proctor tasks`)")
+    family_name = raw.get("name", task_name)
+    if not isinstance(family_name, str) or not FAMILY_NAME.match(family_name):
+        raise fail("name", "it must be a family name: 1 to 100 letters, digits and . _ : / + -, starting with a "
+                           "letter or digit")
     try:
         task = tasks.get(task_name)
     except RegistryError as exc:
@@ -166,7 +180,7 @@ def _parse_family(raw: dict, file: str, line: int | None) -> Family:
         raise BadInput(f"[[family]] {task_name}: field 'n' is {n}; these parameters allow at most {capacity} "
                        f"distinct problems", file, line)
     return Family(task_name, n, seed, params, k, Decoding(float(temperature), max_tokens, tuple(stop)),
-                  float(margin))
+                  float(margin), family_name)
 
 
 def _auto_n(raw: dict, margin: float, file: str, line: int | None) -> int:

@@ -15,7 +15,7 @@ from proctor import tasks
 from proctor.graders.problem import Problem
 from proctor.errors import BadInput
 from proctor.grading import check_graders, grade_pending, package_versions, progress_bar
-from proctor.models.base import Model, Request
+from proctor.models.base import Model, Request, as_completion
 from proctor.defaults import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from proctor.store import RunStore
 from proctor.suite import Family, Suite
@@ -56,7 +56,7 @@ def prepare_run(store: RunStore, run: str, suite: Suite, model: Model, step: int
                 raise BadInput(f"two families of suite {suite.name} generate problem {problem.id!r}", suite.path)
             seen_ids.add(problem.id)
             try:
-                store.add_problem(run, ordinal, problem)
+                store.add_problem(run, ordinal, problem, family=family.name if family.name != problem.task else None)
             except ValueError:
                 raise BadInput(f"run {run!r} holds other problems than suite {suite.path} generates "
                                f"(first difference: {problem.id}); use another --run name") from None
@@ -74,9 +74,10 @@ def prepare_run(store: RunStore, run: str, suite: Suite, model: Model, step: int
 def missing_requests(store: RunStore, run: str, suite: Suite) -> list[Request]:
     have = store.completion_keys(run)
     requests = []
-    by_task = {f.task: f for f in suite.families}
+    by_name = {f.name: f for f in suite.families}
+    family_of = store.problem_families(run)
     for problem in store.problems(run):
-        family = by_task[problem.task]
+        family = by_name[family_of[problem.id]]
         for sample in range(family.k):
             if (problem.id, sample) not in have:
                 requests.append(Request((problem.id, sample), problem.prompt, family.decoding,
@@ -103,9 +104,10 @@ def collect_completions(store: RunStore, run: str, suite: Suite, model: Model) -
         batch, last = [], time.monotonic()
 
     try:
-        for (pid, sample), text in model.generate(requests):
+        for (pid, sample), answer in model.generate(requests):
             ordinal += 1
-            batch.append((ordinal, pid, sample, grader_of[task_of[pid]], text))
+            completion = as_completion(answer)
+            batch.append((ordinal, pid, sample, grader_of[task_of[pid]], completion.text, completion.usage))
             if bar:
                 bar.advance(bar.task_ids[0])
             if time.monotonic() - last > COMMIT_EVERY_SECONDS:

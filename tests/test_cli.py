@@ -37,7 +37,7 @@ def test_grade_writes_verdicts_and_a_summary_and_stores_the_run(cli, tmp_path, p
     problems = problems_of(problem_file)
     completions = [{"id": p["id"], "completion": f"\\boxed{{{p['reference']}}}"} for p in problems[:15]]
     completions += [{"id": p["id"], "completion": "Answer: 0.5"} for p in problems[15:]]
-    completions += [{"id": problems[0]["id"], "sample": 1, "completion": "no idea"}]
+    completions += [{"id": problems[0]["id"], "completion": "no idea"}]  # a repeated id: its sample 1
     write(tmp_path / "c.jsonl", completions)
     result = cli("grade", problem_file, tmp_path / "c.jsonl", "-o", tmp_path / "v.jsonl", "--run", "r1")
     assert result.code == 0, result.err
@@ -58,6 +58,21 @@ def test_grade_writes_verdicts_and_a_summary_and_stores_the_run(cli, tmp_path, p
     assert cli("export", "r1", "-o", tmp_path / "e.jsonl").code == 0
     exported = [json.loads(l) for l in (tmp_path / "e.jsonl").read_text().splitlines()]
     assert len(exported) == 21 and all("completion" in e for e in exported)
+
+
+def test_runs_never_cuts_a_name_on_an_80_column_terminal_and_has_json(cli, tmp_path, problem_file):
+    """Names are what users paste into `report` and `gate`: they stay whole, even where cells must wrap."""
+    write(tmp_path / "c.jsonl", [{"id": p["id"], "completion": "1"} for p in problems_of(problem_file)])
+    name = "smoke-20261202-152512-123456-with-a-long-suffix"
+    assert cli("grade", problem_file, tmp_path / "c.jsonl", "--run", name).code == 0
+    for columns in ("80", "40"):
+        listed = cli("runs", env={"COLUMNS": columns})
+        assert listed.code == 0 and name in listed.out and "…" not in listed.out
+    rows = json.loads(cli("runs", "--json").out)
+    [row] = [r for r in rows if r["run"] == name]
+    assert row["completions"] == row["verdicts"] == row["problems"] == 20 and row["problem_set_hash"]
+    narrow = cli("report", name, env={"COLUMNS": "60"})
+    assert narrow.code == 0 and "arith.integer" in narrow.out and "…" not in narrow.out
 
 
 def test_grading_the_same_run_again_adds_nothing(cli, tmp_path, problem_file):

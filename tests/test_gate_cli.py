@@ -89,24 +89,40 @@ def junit_validates(path: Path) -> etree._ElementTree:
 
 # --- pass, fail, and what the outputs say -------------------------------------------------------
 
-def test_the_same_completions_graded_twice_pass(world):
+def test_the_same_completions_graded_twice_pass_where_300_items_can_see_the_drop(world):
+    """Identical runs never regress. 300 items cannot see the default 4-point drop (2 x the 0.02 margin)
+    with 80% power even at perfect pairing, so by default that is inconclusive (exit 4); asked to see a
+    5-point drop, the same runs pass."""
     d = world["dir"]
-    result = gate(world, "--baseline", "base", "--candidate", "same", "--junit", d / "same.xml",
-                  "--markdown", d / "same.md", "--json", d / "same.json")
+    default = gate(world, "--baseline", "base", "--candidate", "same", "--json", "-")
+    assert default.returncode == 4, default.stderr
+    report = json.loads(default.stdout)
+    [family] = report["families"]
+    assert report["status"] == "inconclusive" and family["verdict"] == "inconclusive"
+    sensitivity = family["sensitivity"]
+    assert sensitivity["correlation_source"] == "estimated"
+    assert 0.04 < sensitivity["min_detectable_drop"] < 0.05 and sensitivity["items_needed"] > 300
+    assert sensitivity["power"] < 0.8
+
+    result = gate(world, "--baseline", "base", "--candidate", "same", "--detectable-drop", "0.05",
+                  "--junit", d / "same.xml", "--markdown", d / "same.md", "--json", d / "same.json")
     assert result.returncode == 0, result.stderr
     assert "arith.integer" in result.stdout and "pass" in result.stdout
 
     report = read_json(d / "same.json")
-    assert report["status"] == "pass" and report["exit_code"] == 0
+    assert report["status"] == "pass" and report["exit_code"] == 0 and report["underpowered_allowed"] is False
     [family] = report["families"]
     assert family["n"] == 300 and family["delta"] == 0 and family["lost"] == [] and family["gained"] == []
     assert family["baseline_mean"] == pytest.approx(sum(world["right"].values()) / 300)
+    assert family["sensitivity"]["min_detectable_drop"] <= 0.05 <= family["sensitivity"]["drop"]
     assert "same problem-set hash" in report["problems"]
+    assert report["overall"]["test"] is None  # one family: its own test is the overall test
 
     document = junit_validates(d / "same.xml")
     cases = document.findall(".//testcase")
     assert [c.get("name") for c in cases] == ["arith.integer", "unscored items"]
     assert not document.findall(".//failure") and not document.findall(".//error")
+    assert "min_detectable_drop=0.04" in cases[0].find("system-out").text
     assert "PASS" in (d / "same.md").read_text()
 
 
@@ -140,7 +156,7 @@ def test_a_tenth_of_the_answers_corrupted_fails_with_exit_1(world):
     markdown = (d / "worse.md").read_text()
     assert markdown.startswith("## :x: proctor gate: REGRESSION in arith.integer")
     row = next(line for line in markdown.splitlines() if line.startswith("| arith.integer |"))
-    assert "**regressed**" in row and f"| {len(expected_lost)} / 0 |" in row
+    assert "**regressed**" in row and f"| {len(expected_lost)}/0 |" in row
     assert f"`{pid}`" in markdown and f"{len(expected_lost)} items lost, 0 gained" in markdown
 
 
@@ -213,9 +229,16 @@ def test_many_grader_timeouts_exit_3_not_1(world):
     assert "UNSCORED" in (d / "hung.md").read_text()
 
     # Allowing more unscored items lets the statistics on the scored ones decide: this grader
-    # passes every answer it does not hang on, so the candidate gained items and passes.
+    # passes every answer it does not hang on, so the candidate gained items and shows no regression;
+    # 97 items cannot see a 4-point drop, which --allow-underpowered accepts, saying so.
     relaxed = gate(world, "--baseline", "small", "--candidate", "hung", "--max-unscored", "0.05", "--json", "-")
-    assert relaxed.returncode == 0 and json.loads(relaxed.stdout)["status"] == "pass"
+    assert relaxed.returncode == 4 and json.loads(relaxed.stdout)["status"] == "inconclusive"
+    allowed = gate(world, "--baseline", "small", "--candidate", "hung", "--max-unscored", "0.05",
+                   "--allow-underpowered", "--json", "-")
+    report = json.loads(allowed.stdout)
+    assert allowed.returncode == 0 and report["status"] == "pass" and report["underpowered_allowed"] is True
+    assert report["families"][0]["verdict"] == "inconclusive"
+    assert "PASS (underpowered, allowed by --allow-underpowered)" in allowed.stderr
 
 
 # --- suites: margins from the run's config, promoted baselines -----------------------------------
@@ -304,3 +327,59 @@ def test_a_bad_verdicts_file_exits_2_naming_file_and_line(world, tmp_path, line,
     result = gate(world, "--baseline", path, "--candidate", path)
     assert result.returncode == 2
     assert f"v.jsonl{message}" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+# --- pass@k, and what a verdicts file says about usage ---------------------------------------------
+
+def k_sample_verdicts(path: Path, solve: dict[str, int], k: int, family: str = "code.x") -> Path:
+    """Verdict lines with k samples per problem, `solve[id]` of them correct."""
+    rows = []
+    for pid, right in solve.items():
+        for sample in range(k):
+            ok = sample < right
+            rows.append({"id": pid, "task": "code.functions", "family": family, "sample": sample,
+                         "status": "correct" if ok else "incorrect", "score": 1.0 if ok else 0.0,
+                         "finish_reason": "stop" if ok else "length", "completion_tokens": 100})
+    return write_jsonl(path, rows)
+
+
+def test_the_gate_can_compare_pass_at_k(world, tmp_path):
+    from proctor.passk import pass_at_k
+
+    rng = random.Random(9)
+    base_solve = {f"p{i}": rng.randint(0, 10) for i in range(200)}
+    cand_solve = {pid: max(0, right - rng.randint(0, 4)) for pid, right in base_solve.items()}
+    base = k_sample_verdicts(tmp_path / "b.jsonl", base_solve, 10)
+    cand = k_sample_verdicts(tmp_path / "c.jsonl", cand_solve, 10)
+
+    result = gate(world, "--baseline", base, "--candidate", cand, "--pass-at", "5", "--json", "-")
+    report = json.loads(result.stdout)
+    [family] = report["families"]
+    assert report["pass_at"] == 5 and family["family"] == "code.x" and family["method"] == "bootstrap"
+    assert family["baseline_mean"] == pytest.approx(sum(pass_at_k(10, c, 5) for c in base_solve.values()) / 200)
+    assert family["candidate_mean"] == pytest.approx(sum(pass_at_k(10, c, 5) for c in cand_solve.values()) / 200)
+    assert result.returncode == {"regressed": 1, "inconclusive": 4, "pass": 0}[report["status"]]
+    # The default compares the mean score per problem: pass@1.
+    default = json.loads(gate(world, "--baseline", base, "--candidate", cand, "--json", "-").stdout)
+    assert default["families"][0]["baseline_mean"] == pytest.approx(sum(base_solve.values()) / 2000)
+    # What the verdict lines say about each completion shows beside the delta.
+    usage = default["families"][0]["usage"]
+    assert usage["baseline"]["truncation_rate"] == pytest.approx(1 - sum(base_solve.values()) / 2000)
+    assert usage["candidate"]["mean_completion_tokens"] == 100
+
+    too_many = gate(world, "--baseline", base, "--candidate", cand, "--pass-at", "11")
+    assert too_many.returncode == 2 and "pass@11 needs at least 11" in too_many.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--power", "1.5"], "--power must be a probability"),
+    (["--detectable-drop", "0.01"], "must lie between its margin (0.02) and 1"),
+    (["--detectable-drop", "1x"], "the factor must be above 1"),
+    (["--detectable-drop", "lots"], "give a drop in accuracy points"),
+    (["--overall-margin", "0.7"], "--overall-margin"),
+    (["--pass-at", "0"], "--pass-at must be a positive integer"),
+])
+def test_bad_gate_options_exit_2_with_one_line(world, args, message):
+    result = gate(world, "--baseline", "base", "--candidate", "same", *args)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

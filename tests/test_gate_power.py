@@ -4,8 +4,9 @@ import math
 import numpy as np
 import pytest
 
-from proctor.gate.power import (detection_probability, items_needed, textbook_detectable_drop,
-                                textbook_items_needed)
+from proctor.gate.power import (detection_probability, feasible_correlation, items_needed, min_detectable_drop,
+                                textbook_detectable_drop, textbook_items_needed)
+from proctor.gate.sensitivity import design_effect, judge
 from proctor.gate.stats import paired_score_p
 
 
@@ -75,3 +76,53 @@ def test_planned_n_detects_a_drop_of_twice_the_margin_in_simulation(margin, acc,
 def test_impossible_plans_are_refused(kwargs):
     with pytest.raises(ValueError):
         items_needed(**kwargs)
+
+
+# --- the power of a finished gate at its own n (proctor/gate/sensitivity.py) ---------------------
+
+@pytest.mark.parametrize("margin, acc, correlation", [(0.02, 0.70, 0.5), (0.01, 0.90, 0.6), (0.05, 0.50, 0.0)])
+def test_min_detectable_drop_agrees_with_the_plan(margin, acc, correlation):
+    """At the planned n the smallest detectable drop is twice the margin; one item fewer, it is more."""
+    n = items_needed(margin, acc, correlation)
+    assert min_detectable_drop(n, margin, acc, correlation) <= 2 * margin + 1e-6
+    assert min_detectable_drop(n - 1, margin, acc, correlation) > 2 * margin
+    drops = [min_detectable_drop(k, margin, acc, correlation) for k in (100, 1000, 10_000)]
+    assert drops == sorted(drops, reverse=True)
+
+
+def test_min_detectable_drop_is_none_where_nothing_can_drop_that_far():
+    assert min_detectable_drop(5, 0.02, 0.5, 0.5) is None      # 5 items: not even losing everything is seen
+    assert min_detectable_drop(1000, 0.02, 0.015, 0.5) is None  # the baseline is below the margin
+
+
+def test_feasible_correlation_stays_inside_the_2x2_table():
+    p, q = 0.7, 0.66
+    highest = feasible_correlation(p, q, 1.0)
+    both = p * q + highest * math.sqrt(p * (1 - p) * q * (1 - q))
+    assert both == pytest.approx(q)  # at the top, the candidate gains nothing: all its right answers are shared
+    lowest = feasible_correlation(p, q, -1.0)
+    assert p * q + lowest * math.sqrt(p * (1 - p) * q * (1 - q)) == pytest.approx(p + q - 1)
+    assert feasible_correlation(p, q, 0.5) == 0.5
+
+
+def test_judge_assumes_the_planning_correlation_only_when_the_runs_show_none():
+    estimated = judge(300, 0.7, 0.9, margin=0.02, drop=0.04, alpha=0.05, power=0.8, n_items=300)
+    assumed = judge(300, 0.7, None, margin=0.02, drop=0.04, alpha=0.05, power=0.8, n_items=300)
+    assert estimated.correlation_source == "estimated" and assumed.correlation_source == "assumed"
+    assert assumed.correlation == 0.5 and estimated.min_detectable_drop < assumed.min_detectable_drop
+    # A baseline with less accuracy than the drop cannot suffer it: nothing to detect, nothing missing.
+    floor = judge(300, 0.03, 0.5, margin=0.02, drop=0.04, alpha=0.05, power=0.8, n_items=300)
+    assert floor.power is None and floor.powered
+    # All items right: the accuracy is kept half an item from 1, so the binary model has variance.
+    top = judge(50, 1.0, None, margin=0.02, drop=0.04, alpha=0.05, power=0.8, n_items=50)
+    assert top.baseline_acc == pytest.approx(0.99) and not top.powered
+
+
+def test_templates_shrink_the_effective_n():
+    rng = np.random.default_rng(22)
+    templates = np.repeat(np.arange(40), 10)
+    skill = rng.uniform(0.1, 0.9, 40)
+    scores = rng.binomial(1, skill[templates]).astype(float)
+    effect = design_effect(scores, templates)
+    assert effect > 2  # items of one template succeed together
+    assert design_effect(scores, np.arange(400)) == 1.0

@@ -6,6 +6,7 @@ screenshot is kept under the test's tmp dir for a person to look at.
 """
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -139,7 +140,7 @@ def test_report_renders_every_plot_in_headless_chromium(report_store, browser, t
     levels = {(p.task, p.metadata["difficulty"]) for p in report_store["problems"]}
     assert count("accuracy", "bar") == len(families) == 2
     assert count("difficulty", "point") == len(levels) == 5
-    assert count("delta", "point") == len(families)
+    assert count("delta", "point") == len(families) + 1  # and the overall test across them
     assert count("trend", "point") == 3 * len(families)  # three stored runs of model "toy", suite "smoke"
     assert count("slowest", "bar") == 15
 
@@ -170,5 +171,49 @@ def test_report_without_a_baseline_has_no_delta_plot_and_dates_when_no_step(tmp_
     html = page.read_text()
     assert 'data-plot="accuracy"' in html and 'data-plot="delta"' not in html and "run date" in html
     assert "None: every item was scored." in html
+    # One difficulty level: said in words, not drawn as a lone dot.
+    assert 'data-plot="difficulty"' not in html and 'id="one-level"' in html
+    assert "arith.integer (level 1)" in html
+    # The trend's time axis reads as dates, not as "06:23.000000".
+    trend = html[html.index('data-plot="trend"'):]
+    trend = trend[:trend.index("</figure>")]
+    labels = re.findall(r"<text[^>]*>([^<]*)</text>", trend)
+    assert not any(".000000" in label for label in labels)
+    assert any(re.fullmatch(r"\d{4}-[A-Z][a-z]{2}-\d{2}", label) for label in labels), labels
     assert proctor_cli(db, "report", "adhoc", "--baseline", "adhoc", cwd=tmp_path).returncode == 2
     assert proctor_cli(db, "report", "nope", "--html", page, cwd=tmp_path).returncode == 2
+
+
+VERDICT_CELLS_JS = """
+return Array.from(document.querySelectorAll('#gate tbody tr')).map(row => {
+  const cell = row.lastElementChild;
+  return [row.firstElementChild.textContent, cell.className, getComputedStyle(cell).backgroundColor];
+});
+"""
+
+
+def test_the_gates_three_outcomes_are_colour_coded(browser, tmp_path):
+    """Three families named apart, one task: a large identical one (pass), a broken one (regressed) and a
+    small one (inconclusive). Table cells and forest-plot points carry the verdict, in three colours."""
+    arith = tasks.get("arith.integer")
+    families = {"big": arith.generate(3000, 1, difficulty=3), "broken": arith.generate(400, 2, difficulty=3),
+                "small": arith.generate(60, 3, difficulty=3)}
+    problems = [(p, name) for name, group in families.items() for p in group]
+    db = tmp_path / "proctor.db"
+    with RunStore(db) as store:
+        for run in ("base", "cand"):
+            completions = []
+            for i, (p, name) in enumerate(problems):
+                wrong = run == "cand" and name == "broken" and i % 4 == 0
+                completions.append((i + 1, p.id, 0, f"\\boxed{{{p.reference + 1 if wrong else p.reference}}}"))
+            ingest(store, run, [(i + 1, p, name) for i, (p, name) in enumerate(problems)], completions)
+            grade_pending(store, run, workers=1)
+    page = tmp_path / "gate.html"
+    result = proctor_cli(db, "report", "cand", "--baseline", "base", "--html", page, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    browser.get(page.as_uri())
+    cells = {name: (css, colour) for name, css, colour in browser.execute_script(VERDICT_CELLS_JS)}
+    assert cells["big"][0] == "pass" and cells["broken"][0] == "regressed" and cells["small"][0] == "inconclusive"
+    assert len({cells[name][1] for name in ("big", "broken", "small")}) == 3  # three different colours
+    ids = browser.execute_script(MARKS_JS)["delta"]["ids"]
+    assert {i.rsplit("-", 1)[1] for i in ids} == {"pass", "regressed", "inconclusive"}

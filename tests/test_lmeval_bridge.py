@@ -188,6 +188,25 @@ def test_cli_writes_the_folder(suite_file, tmp_path, cli):
     assert bad.code == 2 and "missing.toml: no such suite file" in bad.err
 
 
+def test_one_task_as_two_named_families_becomes_two_lm_eval_tasks_and_comes_back_by_name(tmp_path, cli):
+    suite = tmp_path / "levels.toml"
+    suite.write_text('name = "levels"\n'
+                     '[[family]]\ntask = "arith.integer"\nname = "arith.easy"\nn = 4\nparams = { difficulty = 1 }\n'
+                     '[[family]]\ntask = "arith.integer"\nname = "arith.hard"\nn = 6\nparams = { difficulty = 5 }\n')
+    configs = {c["task"]: c for c in task_configs(suite)}
+    assert sorted(configs) == ["proctor_arith_easy", "proctor_arith_hard"]
+    assert configs["proctor_arith_hard"]["metadata"]["proctor_task"] == "arith.integer"
+    out = tmp_path / "out"
+    evaluate_and_log(list(configs.values()), out)
+    for task in configs:
+        done = cli("grade", "--from-lm-eval", sample_file(out, task), "--run", "levels")
+        assert done.code == 0, done.err
+    rows = {row["family"]: row for row in json.loads(cli("report", "levels", "--json").out)}
+    assert {name: (row["task"], row["items"]) for name, row in rows.items()} == {
+        "arith.easy": ("arith.integer", 4), "arith.hard": ("arith.integer", 6)}
+    assert rows["arith.hard"]["accuracy"] == pytest.approx(3 / 6)  # the oracle answers docs 0, 2, 4
+
+
 def test_task_names_are_lm_eval_safe():
     assert task_name("math.linear") == "proctor_math_linear"
     assert task_name("my-plugin.thing/v2") == "proctor_my_plugin_thing_v2"

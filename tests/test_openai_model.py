@@ -25,13 +25,18 @@ def test_real_server_answers_and_the_cache_makes_a_rerun_free(model_server, tmp_
     model = OpenAIModel(model_server.model, model_server.base_url, chat=chat, args=f"concurrency=2,cache={cache}")
     first = dict(model.generate(requests(4)))
     assert set(first) == {(f"p{i}", 0) for i in range(4)}
-    assert all(isinstance(t, str) for t in first.values()) and any(t.strip() for t in first.values())
+    assert all(isinstance(c.text, str) for c in first.values()) and any(c.text.strip() for c in first.values())
+    # What the server said about each answer: how it ended, its tokens, and how long it took.
+    for c in first.values():
+        assert c.usage.finish_reason in ("stop", "length")
+        assert c.usage.prompt_tokens > 5 and 0 < c.usage.completion_tokens <= GREEDY.max_tokens
+        assert c.usage.latency_ms > 0
     assert model.requests_sent == 4
     model.close()
 
     again = OpenAIModel(model_server.model, model_server.base_url, chat=chat, args=f"cache={cache}")
     assert dict(again.generate(requests(4))) == first
-    assert again.requests_sent == 0  # every answer came from the on-disk cache
+    assert again.requests_sent == 0  # every answer came from the on-disk cache, usage and latency included
     again.close()
 
 
@@ -42,6 +47,28 @@ def test_proctor_run_through_the_server(cli, model_server, tmp_path):
     result = cli("run", suite, "--model", spec, "--model-args", f"cache={tmp_path / 'c.sqlite'}", "--run", "srv")
     assert result.code == 0, result.err
     assert "asked the model 3 times" in result.err and "arith.integer" in result.out
+
+
+def test_answers_cut_at_max_tokens_show_in_the_report(cli, model_server, tmp_path):
+    """Four tokens are too few for any answer: every completion ends with finish_reason "length"."""
+    suite = tmp_path / "s.toml"
+    suite.write_text('name = "cut"\n[defaults]\nmax_tokens = 4\n[[family]]\ntask = "math.linear"\n'
+                     'name = "linear.short"\nn = 3\n')
+    spec = f"openai:{model_server.model}@{model_server.base_url}"
+    result = cli("run", suite, "--model", spec, "--model-args", f"cache={tmp_path / 'c.sqlite'}", "--run", "cut")
+    assert result.code == 0, result.err
+    [row] = json.loads(cli("report", "cut", "--json").out)
+    assert row["family"] == "linear.short" and row["task"] == "math.linear"
+    usage = row["usage"]
+    assert usage["completions"] == 3 and usage["truncation_rate"] == 1.0
+    assert usage["mean_completion_tokens"] == 4 and usage["mean_latency_ms"] > 0
+    assert "100.0%" in cli("report", "cut").out
+    exported = cli("export", "cut", "-o", tmp_path / "e.jsonl")
+    assert exported.code == 0
+    lines = [json.loads(line) for line in (tmp_path / "e.jsonl").read_text().splitlines()]
+    assert {line["finish_reason"] for line in lines} == {"length"} and all(line["completion_tokens"] == 4
+                                                                           for line in lines)
+    assert {line["family"] for line in lines} == {"linear.short"}
 
 
 class FlakyHandler(http.server.BaseHTTPRequestHandler):
@@ -77,8 +104,9 @@ def flaky_server():
 def test_retries_on_429_and_5xx_and_sends_the_key_from_the_environment(flaky_server, monkeypatch):
     monkeypatch.setenv("MY_KEY", "sk-test")
     model = OpenAIModel("m", flaky_server, args="retries=3,cache=off,api_key_env=MY_KEY")
-    [(key, text)] = list(model.generate(requests(1)))
-    assert text == "\\boxed{2}"
+    [(key, completion)] = list(model.generate(requests(1)))
+    assert completion.text == "\\boxed{2}"
+    assert completion.usage.finish_reason is None and completion.usage.completion_tokens is None  # not sent
     assert len(FlakyHandler.seen) == 3
     path, auth, body = FlakyHandler.seen[-1]
     assert path == "/v1/chat/completions" and auth == "Bearer sk-test"

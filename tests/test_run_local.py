@@ -48,6 +48,12 @@ def test_run_stores_everything_and_a_rerun_asks_nothing(cli, tmp_path):
     assert len(stored) == 4 and all(isinstance(t, str) for t in stored.values())
     report = cli("report", "r", "--json", "--db", tmp_path / "a.db")
     assert '"items": 4' in report.out
+    # llama-cpp says how each answer ended and what it cost; the run keeps it.
+    with sqlite3.connect(tmp_path / "a.db") as con:
+        usage = con.execute("SELECT finish_reason, prompt_tokens, completion_tokens, latency_ms FROM completions "
+                            "WHERE run = 'r'").fetchall()
+    assert all(reason in ("stop", "length") and prompt > 0 and 0 < tokens <= 40 and latency > 0
+               for reason, prompt, tokens, latency in usage)
 
 
 def test_greedy_decoding_is_identical_across_processes(cli, tmp_path):

@@ -1,4 +1,6 @@
 """Suite files: what they accept, and one clear line for each mistake."""
+import re
+
 import pytest
 
 from proctor.errors import BadInput
@@ -76,3 +78,66 @@ def test_auto_n_without_a_baseline_accuracy_takes_the_worst_case(tmp_path):
     suite = load_suite(write(tmp_path, '[[family]]\ntask = "arith.integer"\nn = "auto"\nmargin = 0.05\nparams = { difficulty = 3 }\n'))
     assert suite.families[0].n == auto_items(0.05)
     assert suite.families[0].n >= max(items_needed(0.05, p, 0.5) for p in (0.3, 0.5, 0.7, 0.9))
+
+
+def test_the_standard_suite_keeps_its_word():
+    """Every family's n lets the gate see a drop of twice its margin with 80% power (the plan's worst
+    case over accuracies, correlation 0.5), and the header's figures are the plan's."""
+    from pathlib import Path
+
+    from proctor.gate.plan import auto_items
+    from proctor.gate.power import min_detectable_drop
+
+    path = Path(__file__).resolve().parent.parent / "suites" / "standard.toml"
+    suite = load_suite(path)
+    header = path.read_text()
+    for family in suite.families:
+        assert family.n >= auto_items(family.margin), family.name
+        possible = range(round(200 * family.margin) + 1, 100)  # accuracies that can lose twice the margin
+        worst = max(min_detectable_drop(family.n, family.margin, acc / 100, 0.5) for acc in possible)
+        assert worst <= 2 * family.margin + 1e-6, family.name
+    by_name = {f.name: f for f in suite.families}
+    assert by_name["arith.integer"].n == auto_items(0.02) and f"{auto_items(0.02):,} items at margin 0.02" in header
+    for name, margin in (("math.polynomial", 0.03), ("math.inequality", 0.05), ("code.humaneval", 0.1)):
+        f = by_name[name]
+        assert f.margin == margin
+        count = "all 164" if name == "code.humaneval" else f"{f.n:,}"
+        assert re.search(rf"{re.escape(name)} +margin {margin:.2f}: +{count}", header), name
+        assert f"sees a {round(200 * margin)}-point drop" in header
+    assert sum(f.margin == 0.02 for f in suite.families) == 15
+
+
+def test_one_task_twice_under_two_family_names(tmp_path):
+    suite = load_suite(write(tmp_path, """
+[[family]]
+task = "arith.integer"
+name = "arith.easy"
+n = 5
+params = { difficulty = 1 }
+margin = 0.05
+
+[[family]]
+task = "arith.integer"
+name = "arith.hard"
+n = 5
+params = { difficulty = 5 }
+"""))
+    easy, hard = suite.families
+    assert (easy.name, easy.task, hard.name, hard.task) == ("arith.easy", "arith.integer", "arith.hard", "arith.integer")
+    assert suite.to_config()["margins"] == {"arith.easy": 0.05, "arith.hard": 0.02}
+    unnamed = load_suite(write(tmp_path, '[[family]]\ntask = "arith.integer"\nn = 3\n')).families[0]
+    assert unnamed.name == "arith.integer"  # the default name is the task
+
+
+@pytest.mark.parametrize("text, line, message", [
+    ('[[family]]\ntask = "arith.integer"\nname = "a"\nn = 3\n[[family]]\ntask = "math.linear"\nname = "a"\nn = 3\n',
+     5, "family 'a' appears in two [[family]] tables"),
+    ('[[family]]\ntask = "arith.integer"\nname = "has space"\nn = 3\n', 1, "field 'name' is 'has space'"),
+    ('[[family]]\ntask = "arith.integer"\nname = 7\nn = 3\n', 1, "it must be a family name"),
+    ('[defaults]\nname = "x"\n[[family]]\ntask = "arith.integer"\nn = 3\n', 1, "[defaults]: unknown field 'name'"),
+])
+def test_family_name_mistakes(tmp_path, text, line, message):
+    path = write(tmp_path, text)
+    with pytest.raises(BadInput) as info:
+        load_suite(path)
+    assert str(info.value).startswith(f"{path}:{line}: ") and message in str(info.value)

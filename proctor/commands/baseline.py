@@ -51,14 +51,12 @@ def _show(store, as_json: bool) -> int:
     if as_json:
         print(json.dumps(rows, indent=2))
         return 0
-    from rich.console import Console
-    from rich.table import Table
+    from proctor.report.tables import print_table, table
 
-    table = Table(title="baselines")
-    for column in ("suite", "run", "model", "run created", "promoted"):
-        table.add_column(column)
+    result = table("baselines", ("suite", "run", "model", "run created", "promoted"), name_columns=2,
+                   left=("model", "run created", "promoted"))
     for row in rows:
         run = row["run"] if row["exists"] else f"{row['run']} (deleted)"
-        table.add_row(row["suite"], run, row["model"] or "-", row["created"] or "-", row["promoted"])
-    Console().print(table)
+        result.add_row(row["suite"], run, row["model"] or "-", row["created"] or "-", row["promoted"])
+    print_table(result)
     return 0

@@ -7,10 +7,30 @@ import sys
 from contextlib import contextmanager
 from typing import Iterator, TextIO
 
-from proctor.defaults import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
+from proctor.defaults import DEFAULT_MEMORY_MB, DEFAULT_PASS_AT, DEFAULT_TIMEOUT
 from proctor.errors import BadInput
 
 DB_HELP = "run store path (default: $PROCTOR_DB or ./proctor.db)"
+MAX_PASS_AT = 100_000
+
+
+def pass_at_list(text: str) -> tuple[int, ...]:
+    """`--pass-at 1,10,100`: the k of pass@k, positive integers."""
+    try:
+        ks = tuple(sorted({int(part) for part in text.split(",") if part.strip()}))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of integers, e.g. 1,10,100") \
+            from None
+    if not ks or ks[0] < 1 or ks[-1] > MAX_PASS_AT:
+        raise argparse.ArgumentTypeError(f"{text!r}: each k must be an integer from 1 to {MAX_PASS_AT:,}")
+    return ks
+
+
+def add_pass_at_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--pass-at", type=pass_at_list, default=DEFAULT_PASS_AT, metavar="K,K,...",
+                        help="report pass@k (Chen et al. 2021's unbiased estimator, bootstrap intervals over "
+                             "problems) for these k, where every problem has k samples "
+                             f"(default {','.join(map(str, DEFAULT_PASS_AT))})")
 
 
 def add_store_options(parser: argparse.ArgumentParser, run_help: str | None = None) -> None:
@@ -44,10 +64,9 @@ def output(path: str | None) -> Iterator[TextIO]:
 
 def grade_stored_run(store, run: str, args, note: str = "") -> None:
     """Grades what the run lacks (with a progress bar), writes `-o`, prints the summary to stderr."""
-    from rich.console import Console
-
     from proctor.grading import grade_pending
     from proctor.report import render_table, summarize
+    from proctor.report.tables import print_table
 
     grade_pending(store, run, workers=args.workers, timeout=args.timeout, memory_mb=args.memory_mb,
                   progress=f"grading {run}")
@@ -56,7 +75,7 @@ def grade_stored_run(store, run: str, args, note: str = "") -> None:
             summaries = summarize(_written(store.verdicts(run), out))  # one pass over the verdicts for both
     else:
         summaries = summarize(store.verdicts(run))
-    Console(stderr=True).print(render_table(summaries, title=f"run {run}{note}"))
+    print_table(render_table(summaries, title=f"run {run}{note}"), stderr=True)
 
 
 def _written(verdicts, out: TextIO):

@@ -1,19 +1,21 @@
-"""`proctor report RUN`: per-family accuracy with 95% intervals, as a table, JSON or an HTML page."""
+"""`proctor report RUN`: per-family accuracy and pass@k with 95% intervals, truncation, tokens and latency,
+as a table, JSON or an HTML page."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from proctor.commands.common import add_store_options
+from proctor.commands.common import add_pass_at_option, add_store_options
 from proctor.errors import EXIT_OK, BadInput
 
 
 def add_parser(sub) -> None:
-    report = sub.add_parser("report", help="per-task accuracy of a run with 95%% confidence intervals")
+    report = sub.add_parser("report", help="per-family accuracy and pass@k of a run with 95%% confidence intervals")
     report.add_argument("name", metavar="RUN")
     report.add_argument("--json", action="store_true", help="print JSON instead of a table")
     report.add_argument("--html", metavar="FILE", help="write a self-contained HTML report with plots")
     report.add_argument("--baseline", metavar="RUN", help="with --html: plot deltas against this run")
+    add_pass_at_option(report)
     add_store_options(report)
 
 
@@ -24,17 +26,16 @@ def run(args) -> int:
         raise BadInput("--baseline only applies to the HTML report; add --html FILE")
     if args.html:
         return _html(args)
-    from rich.console import Console
-
     from proctor.report import render_table, summarize
+    from proctor.report.tables import print_table
 
     with RunStore(args.db) as store:
         store.require_run(args.name)
-        summaries = summarize(store.verdicts(args.name))
+        summaries = summarize(store.verdicts(args.name), pass_at=args.pass_at)
     if args.json:
-        print(json.dumps([s.__dict__ for s in summaries], indent=2))
+        print(json.dumps([s.to_dict() for s in summaries], indent=2))
     else:
-        Console().print(render_table(summaries, title=f"run {args.name}"))
+        print_table(render_table(summaries, title=f"run {args.name}"))
     return EXIT_OK
 
 
@@ -43,7 +44,7 @@ def _html(args) -> int:
     from proctor.store import RunStore
 
     with RunStore(args.db) as store:
-        page = build_report(store, args.name, args.baseline)
+        page = build_report(store, args.name, args.baseline, pass_at=args.pass_at)
     try:
         Path(args.html).write_text(page, encoding="utf-8")
     except OSError as exc:

@@ -18,11 +18,10 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from rich.console import Console
-
     from proctor.grading import check_grading_options, new_run_name
     from proctor.models import open_model
     from proctor.report import render_table, summarize
+    from proctor.report.tables import print_table
     from proctor.store import RunStore
     from proctor.suite import load_suite
     from proctor.suite_run import run_suite
@@ -35,7 +34,7 @@ def run(args) -> int:
         with RunStore(args.db) as store:
             run_suite(store, run_name, suite, model, workers=args.workers, timeout=args.timeout,
                       memory_mb=args.memory_mb, step=args.step)
-            Console().print(render_table(summarize(store.verdicts(run_name)), title=f"run {run_name} ({args.model})"))
+            print_table(render_table(summarize(store.verdicts(run_name)), title=f"run {run_name} ({args.model})"))
     finally:
         model.close()
     return EXIT_OK

@@ -11,14 +11,11 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from rich.console import Console
-    from rich.table import Table
-
     from proctor import tasks
+    from proctor.report.tables import print_table, table as new_table
 
-    table = Table(title="tasks")
-    for column in ("task", "grader", "parameters", "description"):
-        table.add_column(column)
+    table = new_table("tasks", ("task", "grader", "parameters", "description"), name_columns=2,
+                      left=("parameters", "description"))
     for name in tasks.names():
         try:
             task = tasks.get(name)
@@ -27,5 +24,5 @@ def run(args) -> int:
             continue
         params = ", ".join(f"{p.name}={p.default} ({p.allowed()})" for p in task.params)
         table.add_row(name, task.grader, params, task.description)
-    Console(width=200 if not sys.stdout.isatty() else None).print(table)
+    print_table(table, width=200 if not sys.stdout.isatty() else None)
     return EXIT_OK

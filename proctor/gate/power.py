@@ -72,6 +72,68 @@ def textbook_detectable_drop(n: int, baseline_acc: float, correlation: float = 0
     return (z_alpha + z_power) * math.sqrt(_textbook_variance(baseline_acc, correlation, paired) / n)
 
 
+def feasible_correlation(baseline_acc: float, candidate_acc: float, correlation: float) -> float:
+    """`correlation` moved into the range two accuracies allow (phi is bounded by the margins of the 2x2 table).
+
+    Two identical runs correlate perfectly, but a run that drops cannot: the
+    plan for a drop takes the nearest correlation the drop leaves possible.
+    """
+    p, q = baseline_acc, candidate_acc
+    spread = math.sqrt(p * (1 - p) * q * (1 - q))
+    if spread == 0:
+        return 0.0
+    highest = (min(p, q) - p * q) / spread
+    lowest = (max(0.0, p + q - 1) - p * q) / spread
+    return min(max(correlation, lowest), highest)
+
+
+def power_at(n: float, margin: float, baseline_acc: float, correlation: float, alpha: float, drop: float) -> float:
+    """`detection_probability` for an n that may be fractional (an effective n), the correlation made feasible."""
+    correlation = feasible_correlation(baseline_acc, baseline_acc - drop, correlation)
+    s0, s1 = _null_and_alternative_sd(margin, baseline_acc, correlation, drop)
+    z_alpha = _NORMAL.inv_cdf(1 - _check_probability("alpha", alpha))
+    if s1 == 0:
+        return 1.0 if (drop - margin) * math.sqrt(n) > z_alpha * s0 else 0.0
+    return _NORMAL.cdf(((drop - margin) * math.sqrt(n) - z_alpha * s0) / s1)
+
+
+def min_detectable_drop(n: float, margin: float, baseline_acc: float, correlation: float, alpha: float = 0.05,
+                        power: float = 0.8) -> float | None:
+    """The smallest true drop the gate flags with probability `power` on n items, or None.
+
+    None: not even a drop to (almost) zero accuracy would be flagged that often.
+    The correlation is made feasible for each drop tried (`feasible_correlation`).
+    """
+    _check_probability("power", power)
+    if n <= 0 or baseline_acc <= margin:
+        return None
+    top = baseline_acc * (1 - 1e-9)  # the candidate keeps a sliver of accuracy: the 2x2 table stays proper
+    steps = 64
+    previous = margin
+    for k in range(1, steps + 1):
+        drop = margin + (top - margin) * k / steps
+        if power_at(n, margin, baseline_acc, correlation, alpha, drop) >= power:
+            low, high = previous, drop
+            while high - low > 1e-7:
+                middle = (low + high) / 2
+                if middle > margin and power_at(n, margin, baseline_acc, correlation, alpha, middle) >= power:
+                    high = middle
+                else:
+                    low = middle
+            return high
+        previous = drop
+    return None
+
+
+def items_for(margin: float, baseline_acc: float, correlation: float, alpha: float, power: float,
+              drop: float) -> int | None:
+    """`items_needed` with the correlation made feasible; None where the drop cannot happen."""
+    if not margin < drop < baseline_acc:
+        return None
+    correlation = feasible_correlation(baseline_acc, baseline_acc - drop, correlation)
+    return items_needed(margin, baseline_acc, correlation, alpha, power, drop=drop)
+
+
 def _null_and_alternative_sd(margin: float, baseline_acc: float, correlation: float,
                              drop: float) -> tuple[float, float]:
     problem = margin_problem(margin)

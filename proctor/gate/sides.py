@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from proctor.graders.problem import Verdict, canonical_json
 from proctor.errors import BadInput
 from proctor.jsonl import read_objects, sample_field
-from proctor.store import RunInfo, RunStore
+from proctor.store import CompletionUsage, RunInfo, RunStore
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,8 @@ class Sample:
     extracted: object
     elapsed_ms: float
     reason: str
+    passed: bool = False                   # correct: what pass@k counts
+    usage: CompletionUsage | None = None   # what the completion cost and how it ended, where known
 
 
 @dataclass
@@ -33,10 +35,11 @@ class Side:
     kind: str                               # "run" | "file"
     info: RunInfo | None                    # the stored run's record; None for a file
     problem_set_hash: str | None
-    tasks: dict[str, str]                   # problem id -> task (the gate's family)
+    tasks: dict[str, str]                   # problem id -> task
     problem_digests: dict[str, str] | None  # problem id -> digest of (task, prompt, reference); None for a file
     templates: dict[str, str | None]        # problem id -> template, where the task declares one
     samples: dict[str, list[Sample]] = field(default_factory=dict)
+    families: dict[str, str] = field(default_factory=dict)  # problem id -> family name (the gate's unit)
 
     @property
     def ids(self) -> list[str]:
@@ -70,9 +73,10 @@ def load_run(store: RunStore, name: str) -> Side:
         tasks[problem.id] = problem.task
         digests[problem.id] = canonical_json([problem.task, problem.prompt, problem.reference])
         templates[problem.id] = template_of(problem.metadata, problem.reference)
-    side = Side(name, "run", info, info.problem_set_hash, tasks, digests, templates)
+    side = Side(name, "run", info, info.problem_set_hash, tasks, digests, templates,
+                families=store.problem_families(name))
     for v in store.verdicts(name):
-        side.samples.setdefault(v.id, []).append(_sample(v.sample, v.verdict))
+        side.samples.setdefault(v.id, []).append(_sample(v.sample, v.verdict, v.usage))
     return side
 
 
@@ -90,14 +94,20 @@ def load_verdicts_file(path: str) -> Side:
             verdict = Verdict.from_dict(obj)
         except (KeyError, TypeError, ValueError) as exc:
             raise BadInput(f"not a verdict: {exc}", path, lineno) from None
+        family = obj.get("family", task)
+        if not isinstance(family, str) or not family:
+            raise BadInput("field 'family' must be a family name (a non-empty string)", path, lineno)
         pid = str(pid)
         if side.tasks.setdefault(pid, task) != task:
             raise BadInput(f"problem {pid!r} appears with two tasks ({side.tasks[pid]!r}, {task!r})", path, lineno)
+        if side.families.setdefault(pid, family) != family:
+            raise BadInput(f"problem {pid!r} appears in two families ({side.families[pid]!r}, {family!r})",
+                           path, lineno)
         side.templates.setdefault(pid, template_of(obj.get("metadata") or {}, None))
         samples = side.samples.setdefault(pid, [])
         if any(s.sample == sample for s in samples):
             raise BadInput(f"problem {pid!r} sample {sample} appears twice", path, lineno)
-        samples.append(_sample(sample, verdict))
+        samples.append(_sample(sample, verdict, _usage(obj, path, lineno)))
     if not side.tasks:
         raise BadInput("holds no verdicts", path)
     return side
@@ -114,6 +124,13 @@ def template_of(metadata: dict, reference: object) -> str | None:
     return None
 
 
-def _sample(sample: int, verdict: Verdict) -> Sample:
+def _sample(sample: int, verdict: Verdict, usage: CompletionUsage | None) -> Sample:
     return Sample(sample, verdict.status, verdict.score, verdict.scored, verdict.extracted, verdict.elapsed_ms,
-                  verdict.reason)
+                  verdict.reason, verdict.passed, usage)
+
+
+def _usage(obj: dict, path: str, lineno: int) -> CompletionUsage | None:
+    """The usage fields `proctor export` writes beside a verdict, where the run knew them."""
+    from proctor.jsonl import usage_fields
+
+    return usage_fields(obj, path, lineno)

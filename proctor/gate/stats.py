@@ -1,4 +1,4 @@
-"""Did the candidate regress? Paired tests per task family, Holm across families.
+"""Did the candidate regress? Paired tests per family, an overall stratified test, Holm across them all.
 
 Pure statistics: items in, numbers out; no store, no files, no printing.
 
@@ -37,6 +37,14 @@ declared (CR1, as in Miller 2024, arXiv 2411.00640), otherwise per item.
 [ci_low, ci_high] is the two-sided 1 - 2*alpha interval, so ci_high is the
 one-sided 1 - alpha upper bound on delta: the family regresses (before Holm)
 exactly when that bound lies below -M.
+
+With two families or more, one more hypothesis joins them: the overall
+stratified test over every item (proctor.gate.overall). Holm's step-down runs
+over all F + 1 hypotheses, so the chance of any false alarm stays at alpha.
+
+A test that shows no regression is *inconclusive* when its n could not have
+seen the drop it guards against (proctor.gate.sensitivity): by default a
+true drop of twice its margin, with 80% power, judged as `proctor plan` would.
 """
 from __future__ import annotations
 
@@ -49,11 +57,15 @@ from typing import Iterable, Mapping, NamedTuple, Sequence
 
 import numpy as np
 
-from proctor.defaults import DEFAULT_ALPHA, DEFAULT_MARGIN, margin_problem
+from proctor.defaults import (DEFAULT_ALPHA, DEFAULT_DETECTABLE_DROP_FACTOR, DEFAULT_MARGIN, DEFAULT_POWER,
+                              margin_problem)
 from proctor.errors import BadInput
+from proctor.gate.overall import STRATIFIED, OverallResult, default_margin, stratified_test
+from proctor.gate.sensitivity import Sensitivity, design_effect, judge
 
 PASS = "pass"
 REGRESSED = "regressed"
+INCONCLUSIVE = "inconclusive"   # no regression shown, and n too small to have shown the stated drop
 
 MCNEMAR_EXACT = "mcnemar-exact"
 TANGO_SCORE = "tango-score"
@@ -92,12 +104,13 @@ class FamilyResult:
     confidence: float             # 1 - 2*alpha, the level of [ci_low, ci_high]
     margin: float
     p_value: float                # one-sided, H0: delta >= -margin
-    p_adjusted: float             # Holm-adjusted across the gate's families
-    verdict: str                  # "pass" | "regressed" (decided on p_adjusted)
+    p_adjusted: float             # Holm-adjusted across the gate's families (and the overall test)
+    verdict: str                  # "pass" | "regressed" (decided on p_adjusted) | "inconclusive"
     method: str                   # mcnemar-exact | tango-score | bootstrap | cluster-bootstrap
     correlation: float | None     # Pearson r of per-item scores, for planning; None if undefined
     lost: tuple[str, ...]         # problem ids scored lower by the candidate, biggest drop first
     gained: tuple[str, ...]       # problem ids scored higher by the candidate, biggest gain first
+    sensitivity: Sensitivity      # could this n have seen the drop it guards against?
 
     @property
     def regressed(self) -> bool:
@@ -108,26 +121,45 @@ class FamilyResult:
 class GateResult:
     families: tuple[FamilyResult, ...]    # in the order given
     alpha: float
-    verdict: str                          # "regressed" if any family regressed, else "pass"
+    verdict: str                          # "regressed" if any test regressed, else "inconclusive" if any
+                                          # test lacked power, else "pass"
     regressed: tuple[str, ...]            # names of the families that regressed
     n: int                                # items over all families
     baseline_mean: float                  # item-weighted over all families
     candidate_mean: float
     delta: float
+    overall: OverallResult | None = None  # the stratified test over all items; None with one family
+    inconclusive: tuple[str, ...] = ()    # families without a regression whose n could not see the stated drop
 
     @property
     def passed(self) -> bool:
         return self.verdict == PASS
 
 
+def detection_target(margin: float, drop: float | None = None,
+                     factor: float = DEFAULT_DETECTABLE_DROP_FACTOR) -> float:
+    """The true drop a test must be able to see: `drop` if stated, else `factor` x the margin.
+
+    A margin of 0 gives no drop to scale, so it scales the default margin instead.
+    """
+    if drop is not None:
+        return drop
+    return factor * (margin if margin > 0 else DEFAULT_MARGIN)
+
+
 def gate(families: Mapping[str, Iterable[PairedItem | Sequence]], *, margin: float = DEFAULT_MARGIN,
          margins: Mapping[str, float] | None = None, alpha: float = DEFAULT_ALPHA,
-         n_bootstrap: int = DEFAULT_BOOTSTRAP, seed: int = 0) -> GateResult:
-    """Tests every family, Holm-adjusts across them, and gives the overall verdict.
+         n_bootstrap: int = DEFAULT_BOOTSTRAP, seed: int = 0, drop: float | None = None,
+         drop_factor: float = DEFAULT_DETECTABLE_DROP_FACTOR, power: float = DEFAULT_POWER,
+         overall_margin: float | None = None) -> GateResult:
+    """Tests every family and (with two or more) all items together, Holm-adjusts across them all.
 
     `margins` overrides `margin` per family (a suite file's per-family margins).
-    Holm controls the chance that any family of a clean candidate fails at alpha,
-    so the overall verdict is a regression exactly when some family regressed.
+    Each test must be able to see a true drop of `drop` (default `drop_factor` x
+    its margin) with probability `power`, or a pass is only inconclusive.
+    `overall_margin` defaults to the item-weighted mean of the families' margins.
+    Holm over the F + 1 hypotheses keeps the chance that a clean candidate fails
+    anywhere at alpha, whatever the dependence between the tests.
     """
     _check_alpha(alpha)
     margins = dict(margins or {})
@@ -136,28 +168,88 @@ def gate(families: Mapping[str, Iterable[PairedItem | Sequence]], *, margin: flo
         raise BadInput(f"margins given for families not in the gate: {', '.join(unknown)}")
     if not families:
         raise BadInput("the gate has no families to compare")
-    raw = [compare_family(name, items, margin=margins.get(name, margin), alpha=alpha,
-                          n_bootstrap=n_bootstrap, seed=seed)
-           for name, items in families.items()]
-    adjusted = holm([r.p_value for r in raw])
+    raw = []
+    for name, items in families.items():
+        own = margins.get(name, margin)
+        raw.append(compare_family(name, items, margin=own, alpha=alpha, n_bootstrap=n_bootstrap, seed=seed,
+                                  drop=_checked_target(name, own, drop, drop_factor), power=power))
+    overall = None
+    if len(raw) > 1:
+        overall = _overall(raw, alpha=alpha, margin=overall_margin, drop=drop, drop_factor=drop_factor, power=power)
+    adjusted = holm([r.p_value for r in raw] + ([overall.p_value] if overall else []))
     results = tuple(_with_adjusted_p(r, p, alpha) for r, p in zip(raw, adjusted))
+    if overall is not None:
+        overall = _with_adjusted_p(overall, adjusted[-1], alpha)
     regressed = tuple(r.family for r in results if r.regressed)
+    inconclusive = tuple(r.family for r in results if r.verdict == INCONCLUSIVE)
+    tests = [*results, *([overall] if overall else [])]
+    verdict = (REGRESSED if any(t.verdict == REGRESSED for t in tests)
+               else INCONCLUSIVE if any(t.verdict == INCONCLUSIVE for t in tests) else PASS)
     n = sum(r.n for r in results)
     baseline_mean = sum(r.baseline_mean * r.n for r in results) / n
     candidate_mean = sum(r.candidate_mean * r.n for r in results) / n
-    return GateResult(families=results, alpha=alpha, verdict=REGRESSED if regressed else PASS,
-                      regressed=regressed, n=n, baseline_mean=baseline_mean,
-                      candidate_mean=candidate_mean, delta=candidate_mean - baseline_mean)
+    return GateResult(families=results, alpha=alpha, verdict=verdict, regressed=regressed, n=n,
+                      baseline_mean=baseline_mean, candidate_mean=candidate_mean,
+                      delta=candidate_mean - baseline_mean, overall=overall, inconclusive=inconclusive)
+
+
+def _checked_target(family: str, margin: float, drop: float | None, factor: float) -> float:
+    target = detection_target(margin, drop, factor)
+    if not margin < target < 1:
+        raise BadInput(f"family {family!r}: the drop the gate must detect ({target:g}) must lie between its "
+                       f"margin ({margin:g}) and 1")
+    return target
+
+
+def _overall(results: list[FamilyResult], *, alpha: float, margin: float | None, drop: float | None,
+             drop_factor: float, power: float) -> OverallResult:
+    sizes = [r.n for r in results]
+    if margin is None:
+        margin = default_margin([r.margin for r in results], sizes)
+    problem = margin_problem(margin)
+    if problem:
+        raise BadInput(f"the overall margin: {problem}")
+    target = _checked_target("overall", margin, drop, drop_factor)
+    delta, se, p_value, ci_low, ci_high = stratified_test([r.delta for r in results], [r.se for r in results],
+                                                          sizes, margin=margin, alpha=alpha)
+    total = sum(sizes)
+    baseline_mean = sum(r.baseline_mean * r.n for r in results) / total
+    candidate_mean = sum(r.candidate_mean * r.n for r in results) / total
+    # Pooled planning model: the item-weighted accuracy and correlation; pooling accuracies
+    # only adds variance (p(1-p) is concave), so this errs towards "inconclusive".
+    correlations = [(r.sensitivity.correlation, r.n) for r in results]
+    correlation = sum(c * n for c, n in correlations) / total
+    sensitivity = judge(sum(r.sensitivity.effective_n for r in results), baseline_mean, correlation, margin=margin,
+                        drop=target, alpha=alpha, power=power, n_items=total)
+    if all(r.sensitivity.correlation_source != "estimated" for r in results):
+        sensitivity = replace(sensitivity, correlation_source="assumed")
+    return OverallResult(n=total, families=len(results), baseline_mean=baseline_mean, candidate_mean=candidate_mean,
+                         delta=delta, se=se, ci_low=ci_low, ci_high=ci_high, confidence=1.0 - 2.0 * alpha,
+                         margin=margin, p_value=p_value, p_adjusted=p_value,
+                         verdict=_verdict(p_value, alpha, sensitivity), method=STRATIFIED, sensitivity=sensitivity)
+
+
+def _verdict(p: float, alpha: float, sensitivity: Sensitivity) -> str:
+    if p <= alpha:
+        return REGRESSED
+    return PASS if sensitivity.powered else INCONCLUSIVE
 
 
 def compare_family(family: str, items: Iterable[PairedItem | Sequence], *, margin: float = DEFAULT_MARGIN,
                    alpha: float = DEFAULT_ALPHA, n_bootstrap: int = DEFAULT_BOOTSTRAP,
-                   seed: int = 0) -> FamilyResult:
-    """One family's paired test, unadjusted: p_adjusted == p_value and the verdict is on p_value."""
+                   seed: int = 0, drop: float | None = None, power: float = DEFAULT_POWER) -> FamilyResult:
+    """One family's paired test, unadjusted: p_adjusted == p_value and the verdict is on p_value.
+
+    `drop`: the true drop this family's n must be able to see with probability
+    `power` (default twice the margin), else a pass is only inconclusive.
+    """
     _check_alpha(alpha)
     problem = margin_problem(margin)
     if problem:
         raise ValueError(f"margin: {problem}")
+    target = detection_target(margin, drop)
+    if not margin < target < 1:
+        raise ValueError(f"the drop to detect ({target:g}) must lie between the margin ({margin:g}) and 1")
     scores = _PairedScores.from_items(family, items)
     n = len(scores.ids)
     diffs = scores.candidate - scores.baseline
@@ -184,14 +276,19 @@ def compare_family(family: str, items: Iterable[PairedItem | Sequence], *, margi
     order_lost = order_lost[np.argsort(diffs[order_lost], kind="stable")]
     order_gained = np.flatnonzero(diffs > 0)
     order_gained = order_gained[np.argsort(-diffs[order_gained], kind="stable")]
+    baseline_mean = float(scores.baseline.mean())
+    correlation = _pearson(scores.baseline, scores.candidate)
+    effective_n = n / design_effect(scores.baseline, scores.clusters) if scores.has_templates else float(n)
+    sensitivity = judge(effective_n, baseline_mean, correlation, margin=margin, drop=target, alpha=alpha,
+                        power=power, n_items=n)
     return FamilyResult(
         family=family, n=n, n_clusters=scores.n_clusters,
-        baseline_mean=float(scores.baseline.mean()), candidate_mean=float(scores.candidate.mean()),
+        baseline_mean=baseline_mean, candidate_mean=float(scores.candidate.mean()),
         delta=delta, se=se, ci_low=float(ci_low), ci_high=float(ci_high), confidence=confidence,
         margin=margin, p_value=float(p_value), p_adjusted=float(p_value),
-        verdict=REGRESSED if p_value <= alpha else PASS, method=method,
-        correlation=_pearson(scores.baseline, scores.candidate),
-        lost=tuple(scores.ids[i] for i in order_lost), gained=tuple(scores.ids[i] for i in order_gained))
+        verdict=_verdict(float(p_value), alpha, sensitivity), method=method, correlation=correlation,
+        lost=tuple(scores.ids[i] for i in order_lost), gained=tuple(scores.ids[i] for i in order_gained),
+        sensitivity=sensitivity)
 
 
 def holm(p_values: Sequence[float]) -> list[float]:
@@ -428,5 +525,5 @@ def _check_alpha(alpha: float) -> None:
         raise ValueError(f"alpha must be in (0, 0.5), got {alpha}")
 
 
-def _with_adjusted_p(result: FamilyResult, p_adjusted: float, alpha: float) -> FamilyResult:
-    return replace(result, p_adjusted=p_adjusted, verdict=REGRESSED if p_adjusted <= alpha else PASS)
+def _with_adjusted_p(result, p_adjusted: float, alpha: float):
+    return replace(result, p_adjusted=p_adjusted, verdict=_verdict(p_adjusted, alpha, result.sensitivity))

@@ -12,9 +12,11 @@
 `TaskManager(include_defaults=False)` skips the index of lm-eval's own ~14,000
 task YAMLs, which every `lm_eval` CLI run builds first.
 
-The task of a family is `proctor_<its task name>` (characters other than
-letters, digits and `_` become `_`: `proctor_arith_integer`); every task also carries the tags `proctor` and
-`proctor_<suite>`, so `--tasks proctor_smoke` runs a whole suite.
+The task of a family is `proctor_<its family name>` (the suite's `name`, by
+default the task; characters other than letters, digits and `_` become `_`:
+`proctor_arith_integer`), so one task exported twice under two family names
+(say two difficulties) becomes two lm-eval tasks; every task also carries the
+tags `proctor` and `proctor_<suite>`, so `--tasks proctor_smoke` runs a whole suite.
 """
 from __future__ import annotations
 
@@ -54,7 +56,7 @@ def _config(family: Family, suite: str, functions: dict) -> dict:
     unsafe = bool(graders.get(task.grader).needs_sandbox)
     d = family.decoding
     config = {
-        "task": task_name(family.task),
+        "task": task_name(family.name),
         "tag": ["proctor", task_name(suite)],
         "custom_dataset": functions["build_dataset"],
         "test_split": "test",
@@ -71,7 +73,7 @@ def _config(family: Family, suite: str, functions: dict) -> dict:
         "unsafe_code": unsafe,
         "metadata": {"version": task.version, "proctor_task": family.task, "proctor_n": family.n,
                      "proctor_seed": family.seed, "proctor_params": dict(family.params), "proctor_suite": suite,
-                     "proctor_label": family.task},
+                     "proctor_label": family.name, "proctor_family": family.name},
     }
     if family.k > 1:  # keep all k samples for process_results, not lm-eval's default first one
         config["filter_list"] = [{"name": "all", "filter": [{"function": "take_first_k", "k": family.k}]}]

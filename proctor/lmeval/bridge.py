@@ -55,8 +55,12 @@ def doc_problem(doc: dict, problem_id: str | None = None) -> Problem:
 
 
 def build_dataset(proctor_task: str | None = None, proctor_n: int | None = None, proctor_seed: int | None = None,
-                  proctor_params: dict | None = None, **_other_metadata):
-    """lm-eval's `custom_dataset`: the family's problems, generated from its seed, as a `test` split."""
+                  proctor_params: dict | None = None, proctor_family: str | None = None, **_other_metadata):
+    """lm-eval's `custom_dataset`: the family's problems, generated from its seed, as a `test` split.
+
+    A family named apart from its task records its name in each problem's metadata
+    ("family"), so `proctor grade --from-lm-eval` groups the logged samples by it again.
+    """
     import datasets
 
     from proctor import graders
@@ -69,6 +73,9 @@ def build_dataset(proctor_task: str | None = None, proctor_n: int | None = None,
     grader = task.grader
     graders.get(grader)  # fail here, before any model call, when the grader is missing
     problems = task.generate(int(proctor_n), int(proctor_seed), **dict(proctor_params or {}))
+    if proctor_family and proctor_family != proctor_task:
+        problems = [Problem(p.id, p.task, p.prompt, p.reference, dict(p.metadata, family=proctor_family))
+                    for p in problems]
     return {"test": datasets.Dataset.from_list([problem_doc(p, grader) for p in problems])}
 
 

@@ -32,7 +32,7 @@ SAMPLES_NAME = re.compile(r"^samples_(?P<task>.+)_(?P<date>\d{4}-\d{2}-\d{2}T[0-
 class SampleLog:
     path: str
     task: str  # the lm-eval task, from the file name
-    problems: list[tuple[int, Problem]] = field(default_factory=list)
+    problems: list[tuple[int, Problem, str | None]] = field(default_factory=list)  # (line, problem, family)
     completions: list[tuple[int, str, int, str]] = field(default_factory=list)  # (line, doc_hash, sample, text)
     skipped_filter_lines: int = 0
     model: str | None = None  # from the results_<date>.json next to the log, when present
@@ -112,7 +112,9 @@ def read_sample_log(path: str | Path) -> SampleLog:
             raise BadInput("missing field 'resps' (or 'filtered_resps'): the model's responses", name, lineno)
         doc = sample.get("doc")
         if doc_hash not in next_sample:
-            log.problems.append((lineno, _problem(sample, doc, doc_hash, log.task, name, lineno)))
+            problem = _problem(sample, doc, doc_hash, log.task, name, lineno)
+            family = problem.metadata.get("family")
+            log.problems.append((lineno, problem, family if isinstance(family, str) and family else None))
             next_sample[doc_hash] = 0
         # A doc that appears twice under one filter (a dataset with duplicate docs)
         # is one problem: its responses become further samples.

@@ -5,18 +5,20 @@ from typing import Hashable, Iterable, Iterator
 
 from proctor.errors import BadInput
 from proctor.jsonl import read_completions
-from proctor.models.base import Model, Request
+from proctor.models.base import Completion, Model, Request
 
 
 class FileModel(Model):
+    """Completions and, where a line carries them, its finish_reason, token counts and latency."""
+
     def __init__(self, path: str):
         self.path = path
         self.spec = f"file:{path}"
-        self._completions: dict[tuple[str, int], str] = {}
-        for _, pid, sample, text, _finish in read_completions(path):
-            self._completions[(pid, sample)] = text
+        self._completions: dict[tuple[str, int], Completion] = {}
+        for _, pid, sample, text, usage in read_completions(path):
+            self._completions[(pid, sample)] = Completion(text, usage)
 
-    def generate(self, requests: Iterable[Request]) -> Iterator[tuple[Hashable, str]]:
+    def generate(self, requests: Iterable[Request]) -> Iterator[tuple[Hashable, Completion]]:
         for request in requests:
             if request.key not in self._completions:
                 pid, sample = request.key

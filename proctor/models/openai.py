@@ -6,7 +6,9 @@ request (120), retries (5, with exponential backoff on 429, 5xx and dropped
 connections), api_key_env (OPENAI_API_KEY), cache (a path, or "off").
 
 Responses are cached on disk keyed by the URL and the full request body, so a
-re-run of the same suite against the same server costs nothing.
+re-run of the same suite against the same server costs nothing. Each completion
+keeps the response's `finish_reason` and `usage` token counts, and the latency
+measured when it was first fetched (a cache hit reports that, not ~0 ms).
 """
 from __future__ import annotations
 
@@ -24,7 +26,8 @@ from pathlib import Path
 from typing import Hashable, Iterable, Iterator
 
 from proctor.errors import BadInput, InfrastructureError
-from proctor.models.base import Model, Request, parse_key_values
+from proctor.models.base import Completion, Model, Request, parse_key_values, response_usage
+from proctor.store import CompletionUsage
 
 RETRY_STATUSES = {408, 409, 429, 500, 502, 503, 504}
 
@@ -43,15 +46,22 @@ class ResponseCache:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, text TEXT NOT NULL)")
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(responses)")}
+        if "usage" not in columns:  # caches written before usage was kept: their rows read as unknown usage
+            self._db.execute("ALTER TABLE responses ADD COLUMN usage TEXT")
 
-    def get(self, key: str) -> str | None:
+    def get(self, key: str) -> Completion | None:
         with self._lock:
-            row = self._db.execute("SELECT text FROM responses WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
+            row = self._db.execute("SELECT text, usage FROM responses WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        return Completion(row[0], CompletionUsage(**json.loads(row[1])) if row[1] else None)
 
-    def put(self, key: str, text: str) -> None:
+    def put(self, key: str, completion: Completion) -> None:
+        usage = None if completion.usage is None else json.dumps(completion.usage.to_dict())
         with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO responses VALUES (?, ?)", (key, text))
+            self._db.execute("INSERT OR REPLACE INTO responses (key, text, usage) VALUES (?, ?, ?)",
+                             (key, completion.text, usage))
 
     def close(self) -> None:
         self._db.close()
@@ -93,7 +103,7 @@ class OpenAIModel(Model):
             body["prompt"] = request.prompt
         return body
 
-    def complete(self, request: Request) -> str:
+    def complete(self, request: Request) -> Completion:
         url = f"{self.base_url}/{'chat/completions' if self.chat else 'completions'}"
         body = self._body(request)
         key = hashlib.sha256(json.dumps([url, body], sort_keys=True).encode()).hexdigest()
@@ -101,16 +111,18 @@ class OpenAIModel(Model):
             cached = self.cache.get(key)
             if cached is not None:
                 return cached
+        started = time.monotonic()
         data = self._post(url, body)
+        latency_ms = (time.monotonic() - started) * 1000
         try:
             choice = data["choices"][0]
             text = choice["message"]["content"] if self.chat else choice["text"]
         except (KeyError, IndexError, TypeError):
             raise InfrastructureError(f"{url}: unexpected response shape: {json.dumps(data)[:200]}") from None
-        text = text or ""
+        completion = Completion(text or "", response_usage(data, choice, latency_ms))
         if self.cache is not None:
-            self.cache.put(key, text)
-        return text
+            self.cache.put(key, completion)
+        return completion
 
     def _post(self, url: str, body: dict) -> dict:
         payload = json.dumps(body).encode()
@@ -135,7 +147,7 @@ class OpenAIModel(Model):
                 last_error = f"{type(exc).__name__}: {exc}"
         raise InfrastructureError(f"{url}: gave up after {self.retries + 1} attempts; last error {last_error}")
 
-    def generate(self, requests: Iterable[Request]) -> Iterator[tuple[Hashable, str]]:
+    def generate(self, requests: Iterable[Request]) -> Iterator[tuple[Hashable, Completion]]:
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
             window = self.concurrency * 4  # bounded in flight: a million requests never sit in memory
             pending = []

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import matplotlib
 
 matplotlib.use("Agg")  # never a GUI backend: reports are made on headless CI machines
 
+from matplotlib import dates as mdates  # noqa: E402
 from matplotlib import rc_context  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+# The gate's outcomes, the same colours as the page's verdict cells.
+VERDICT_COLOURS = {"pass": "#1a7f37", "regressed": "#C44E52", "inconclusive": "#DD8452"}
 PALETTE = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C", "#CCB974",
            "#64B5CD"]
 
@@ -70,20 +73,24 @@ def difficulty_lines(levels: dict[str, list[tuple[int, Estimate]]], title: str) 
     return _svg(fig, "difficulty")
 
 
-def delta_forest(deltas: list[tuple[Estimate, float, bool]], title: str, confidence: str) -> str:
-    """Candidate minus baseline per family with its interval; the margin drawn as a dashed mark."""
+def delta_forest(deltas: list[tuple[Estimate, float, str]], title: str, confidence: str) -> str:
+    """Candidate minus baseline per family (and overall) with its interval, coloured by the gate's verdict
+    (pass, regressed, inconclusive); the margin drawn as a dashed mark."""
     fig, ax = _figure(width=6.5, height=max(2.4, 0.55 * len(deltas) + 1.4))
-    for k, (e, margin, regressed) in enumerate(deltas):
-        colour = "#C44E52" if regressed else "#4C72B0"
+    seen = set()
+    for k, (e, margin, verdict) in enumerate(deltas):
+        colour = VERDICT_COLOURS.get(verdict, "#8172B3")
         container = ax.errorbar([e.value], [k], xerr=[[e.value - e.low], [e.high - e.value]], fmt="o",
-                                color=colour, capsize=4)
-        container.lines[0].set_gid(f"delta-point-{k}")
+                                color=colour, capsize=4, label=None if verdict in seen else verdict)
+        seen.add(verdict)
+        container.lines[0].set_gid(f"delta-point-{k}-{verdict}")
         ax.plot([-margin, -margin], [k - 0.3, k + 0.3], color="#999999", linestyle="--")
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_yticks(range(len(deltas)), [e.label for e, _, _ in deltas])
     ax.invert_yaxis()
     ax.set_xlabel(f"candidate - baseline ({confidence} CI; dashed: -margin)")
     ax.set_title(title)
+    ax.legend(fontsize="small", loc="best", title="gate verdict", title_fontsize="small")
     return _svg(fig, "delta")
 
 
@@ -108,8 +115,15 @@ def trend_lines(series: dict[str, list[tuple[float | datetime, Estimate]]], titl
     ax.set_ylim(0, 1.05)
     ax.set_title(title)
     ax.legend(fontsize="small", loc="best")
-    if any(isinstance(x, datetime) for points in series.values() for x, _ in points):
-        fig.autofmt_xdate()
+    xs = {x for points in series.values() for x, _ in points}
+    if any(isinstance(x, datetime) for x in xs):
+        if len(xs) == 1:  # one run: a day around it, not matplotlib's default of years
+            (only,) = xs
+            ax.set_xlim(only - timedelta(hours=12), only + timedelta(hours=12))
+        # Dates with only the parts that change (2026-12-02, 15:25, ...), never "06:23.000000".
+        locator = mdates.AutoDateLocator(minticks=3, maxticks=7)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=True))
     return _svg(fig, "trend")
 
 
