@@ -31,20 +31,29 @@ ITEM_FORMS = ("an item is {'problem_id': ID} (a problem this server holds), {'pr
 ITEM_KEYS = frozenset({"completion", "sample", "problem_id", "problem", "task", "grader", "reference", "metadata",
                        "prompt"})
 REQUEST_KEYS = frozenset({"items", "deadline_seconds"})
+MISROUTED = "misrouted_row"
 
 
 class RequestError(Exception):
     """One client mistake: the HTTP status, the field (a JSON path) and what is allowed."""
 
-    def __init__(self, status: int, field: str, message: str, limit: tuple[str, float] | None = None):
+    def __init__(self, status: int, field: str, message: str, limit: tuple[str, float] | None = None,
+                 kind: str | None = None):
         super().__init__(f"{field}: {message}")
-        self.status, self.field, self.message, self.limit = status, field, message, limit
+        self.status, self.field, self.message, self.limit, self.kind = status, field, message, limit, kind
 
     def to_dict(self) -> dict:
         error: dict[str, Any] = {"status": self.status, "field": self.field, "message": self.message}
         if self.limit is not None:
             error["limit"] = {"name": self.limit[0], "value": self.limit[1]}
+        if self.kind is not None:
+            error["kind"] = self.kind
         return {"error": error}
+
+
+def misrouted(field: str, message: str) -> RequestError:
+    """An item that routes to no proctor task: the client raises MisroutedRow for it."""
+    return RequestError(422, field, message, kind=MISROUTED)
 
 
 def too_large(field: str, what: str, limit_name: str, value: float, flag_hint: bool = True) -> RequestError:
@@ -117,7 +126,7 @@ class Router:
             try:
                 self._task_graders[task] = tasks.get(task).grader
             except RegistryError as exc:
-                raise RequestError(422, field, f"{exc}; {ACCEPTED_ROWS}") from None
+                raise misrouted(field, f"{exc}; {ACCEPTED_ROWS}") from None
         return self._task_graders[task]
 
     def check_grader(self, name: Any, field: str) -> str:
@@ -206,7 +215,7 @@ def parse_item(obj: Any, field: str, limits: Limits, router: Router) -> Item:
             raise RequestError(422, f"{field}.problem_id", f"must be text, got {_kind(problem_id)}")
         problem = router.index.get(problem_id)
         if problem is None:
-            raise RequestError(422, f"{field}.problem_id", f"no problem {problem_id!r} on this server (it holds "
+            raise misrouted(f"{field}.problem_id", f"no problem {problem_id!r} on this server (it holds "
                                                             f"problems from: {router.index.sources}); send the "
                                                             f"whole problem instead")
     elif forms[0] == "problem":
@@ -227,7 +236,7 @@ def parse_item(obj: Any, field: str, limits: Limits, router: Router) -> Item:
     else:
         task = obj.get("task")
         if task is None and grader is None:
-            raise RequestError(422, f"{field}.task", f"a bare reference needs 'task' or 'grader'; {ACCEPTED_ROWS}")
+            raise misrouted(f"{field}.task", f"a bare reference needs 'task' or 'grader'; {ACCEPTED_ROWS}")
         task = _text(obj, "task", field) if task is not None else grader
         problem = Problem(bare_problem_id(task, obj["reference"]), task, _text(obj, "prompt", field, False),
                           obj["reference"], _metadata(obj, field))

@@ -30,7 +30,7 @@ from typing import Any
 from proctor.graders.problem import Verdict
 from proctor.rewards import ACCEPTED_ROWS
 from proctor.serve.config import Limits
-from proctor.serve.items import Item, RequestError, Router, _kind, parse_item, too_large
+from proctor.serve.items import Item, RequestError, Router, _kind, misrouted, parse_item, too_large
 
 REQUEST_KEYS = ("query", "prompts", "labels", "datasources")
 # End-of-turn and padding tokens a decode with special tokens leaves after the response.
@@ -103,7 +103,7 @@ def _item(i: int, completion: str, label: Any, source: Any, limits: Limits, rout
     elif isinstance(source, str) and source.startswith("proctor/"):
         obj = {"task": source[len("proctor/"):], "reference": label, "completion": completion}
     else:
-        raise RequestError(422, f"labels[{i}]", f"names no proctor problem (got {_kind(label)}"
+        raise misrouted(f"labels[{i}]", f"names no proctor problem (got {_kind(label)}"
                                                 f"{' ' + repr(label[:60]) if isinstance(label, str) else ''}); "
                                                 f"{LABEL_HELP}, or send datasources 'proctor/<task>' with the "
                                                 f"reference as label; {ACCEPTED_ROWS}")
@@ -112,7 +112,7 @@ def _item(i: int, completion: str, label: Any, source: Any, limits: Limits, rout
     except RequestError as exc:
         field = exc.field.replace(f"labels[{i}].completion", f"query[{i}]").replace(f"labels[{i}].problem",
                                                                                      f"labels[{i}]")
-        raise RequestError(exc.status, field, exc.message, exc.limit) from None
+        raise RequestError(exc.status, field, exc.message, exc.limit, exc.kind) from None
 
 
 def answer(verdicts: list[Verdict], prompts: list[str], unscored: str) -> dict:
