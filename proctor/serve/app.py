@@ -54,6 +54,14 @@ class Service:
     metrics: Metrics
     recorder: Recorder | None = None
     readiness: Readiness = field(default_factory=Readiness)
+    # Requests waiting on their items; cut_in_flight() answers them 503 when the grace period ends.
+    waiting: set = field(default_factory=set)
+
+    def cut_in_flight(self) -> None:
+        """Ends every request still waiting on its items with 503 (call on the event loop)."""
+        for future in list(self.waiting):
+            if not future.done():
+                future.set_exception(Draining("the grace period ended before these items were graded"))
 
 
 def json_response(data: Any, status: int = 200, headers: dict | None = None) -> Response:
@@ -126,7 +134,10 @@ def build_app(service: Service, token: str | None) -> Callable:
         done = loop.create_future()
 
         def finished() -> None:
-            loop.call_soon_threadsafe(lambda: done.done() or done.set_result(None))
+            try:
+                loop.call_soon_threadsafe(lambda: done.done() or done.set_result(None))
+            except RuntimeError:  # the loop is closed: the server stopped and nobody waits any more
+                pass
 
         ticket = Ticket(len(items), None if deadline is None else time.monotonic() + deadline, finished)
         works = []
@@ -139,7 +150,11 @@ def build_app(service: Service, token: str | None) -> Callable:
             for i, (_, verdict) in enumerate(stored):
                 if verdict is not None:
                     ticket.resolve(i, verdict)
-        await done
+        service.waiting.add(done)
+        try:
+            await done
+        finally:
+            service.waiting.discard(done)
         verdicts = ticket.verdicts
         if stored is not None:
             samples = [sample for sample, _ in stored]
@@ -161,8 +176,9 @@ def build_app(service: Service, token: str | None) -> Callable:
                 response = json_response(exc.to_dict(), exc.status)
             except QueueFull as exc:
                 response = error_response(429, "items", str(exc), {"Retry-After": str(exc.retry_after)})
-            except Draining:
-                response = error_response(503, "server", "shutting down; send to another server or retry",
+            except Draining as exc:
+                response = error_response(503, "server", f"shutting down ({exc or 'new work is refused'}); "
+                                                         f"nothing was scored: retry, here later or elsewhere",
                                           {"Retry-After": "5"})
             metrics.requests.labels(route=route, code=str(response.status_code)).inc()
             metrics.request_latency.labels(route=route).observe(time.perf_counter() - started)

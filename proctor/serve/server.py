@@ -77,8 +77,11 @@ def _serve_on(listener: socket.socket, config: ServeConfig, token: str | None) -
         if config.run:
             recorder = Recorder(config.db, config.run, {"command": "serve", "host": config.host})
         service = Service(config, Router(config.sandbox, index), dispatcher, metrics, recorder, Readiness())
+        # uvicorn's own cut (it cancels the request tasks: a 500) is only the backstop; at the end of the
+        # grace period the service answers what still waits with 503 itself, which clients retry.
         server = _DrainingServer(uvicorn.Config(build_app(service, token), log_level="warning", access_log=False,
-                                                timeout_graceful_shutdown=config.grace, lifespan="off"), dispatcher)
+                                                timeout_graceful_shutdown=config.grace + 5, lifespan="off"),
+                                 service, config.grace)
         port = listener.getsockname()[1]
         host = f"[{config.host}]" if ":" in config.host else config.host
         print(f"proctor serve: listening on http://{host}:{port} (executor {config.executor}, {workers} workers, "
@@ -107,9 +110,12 @@ def _serve_on(listener: socket.socket, config: ServeConfig, token: str | None) -
 
 
 class _DrainingServer:
-    """uvicorn's Server, told to drain the queue as soon as a stop signal arrives."""
+    """uvicorn's Server, told to drain as soon as a stop signal arrives, and to answer what is
+    still waiting with 503 when the grace period is over."""
 
-    def __new__(cls, config, dispatcher):
+    def __new__(cls, config, service, grace: float):
+        import asyncio
+
         import uvicorn
 
         class Server(uvicorn.Server):
@@ -119,8 +125,14 @@ class _DrainingServer:
                 if self.drain_started is None:
                     self.drain_started = time.monotonic()
                     print(f"proctor serve: signal {sig}: draining (new work is refused; in-flight requests have "
-                          f"{config.timeout_graceful_shutdown:g} s)", file=sys.stderr, flush=True)
-                dispatcher.begin_drain()
+                          f"{grace:g} s)", file=sys.stderr, flush=True)
+                    service.dispatcher.begin_drain()
+                    try:
+                        loop = asyncio.get_running_loop()
+                    except RuntimeError:
+                        loop = None
+                    if loop is not None:
+                        loop.call_soon_threadsafe(loop.call_later, grace, service.cut_in_flight)
                 super().handle_exit(sig, frame)
 
         return Server(config)
