@@ -429,3 +429,23 @@ def test_the_process_sandbox_only_when_forced(tmp_path):
                 cwd=tmp_path) as srv:
         assert "WITHOUT isolation" in srv.stderr
         assert srv.post("/v1/grade", {"items": [item(metadata={"sandbox": "bwrap"})]}).status_code == 422
+
+
+def test_a_check_reference_from_a_request_never_runs_outside_the_sandbox(server, tmp_path):
+    """HumanEval's 'check' references run their canonical solution and test outside the sandbox (to record
+    the official check): from a request, only the server's own, unchanged, are taken."""
+    canary = tmp_path / "ran-outside-the-sandbox"
+    real = proctor.generate("code.humaneval", n=164, seed=0)[0]
+    payload = f"open({str(canary)!r}, 'w').write('x')\n"
+    forged = dict(real.to_dict(), reference=dict(real.reference, canonical_solution=real.reference[
+        "canonical_solution"] + "\n" + payload))
+    solution = f"```python\n{real.reference['prompt']}{real.reference['canonical_solution']}\n```"
+    for item_ in ({"problem": forged, "completion": solution},
+                  {"task": "code.humaneval", "reference": forged["reference"], "completion": solution},
+                  {"problem": dict(forged, id="mine/1"), "completion": solution}):
+        answer = server.post("/v1/grade", {"items": [item_]})
+        assert answer.status_code == 422, answer.text
+        assert "outside the sandbox" in answer.json()["error"]["message"]
+    assert not canary.exists()
+    genuine = server.post("/v1/grade", {"items": [{"problem": real.to_json(), "completion": solution}]})
+    assert genuine.json()["verdicts"][0]["status"] == "correct"

@@ -183,3 +183,39 @@ def test_concurrent_small_requests_are_coalesced_into_batches(tmp_path):
         batches = metric(srv, "proctor_batch_items_count")
         assert metric(srv, "proctor_batch_items_sum") == 62
         assert batches <= 8, f"32 requests went to the pool in {batches:g} batches"
+
+
+def test_a_run_killed_mid_grading_is_completed_by_the_next_server(tmp_path):
+    """--run is crash-safe as `proctor grade --run` is: a SIGKILL leaves stored completions without
+    verdicts; the next server with the same --run grades exactly those, once each."""
+    from proctor.store import RunStore
+
+    db = str(tmp_path / "serve.db")
+    first = Server("--port", "0", "--workers", "2", "--run", "rl", "--db", db, cwd=tmp_path)
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(srv_post_quietly, first, {"items": sleepy(0.0, 2) + sleepy(4.0, 2)})
+            deadline = time.monotonic() + 60
+            while metric(first, "proctor_items_graded_total", status="correct") < 2 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            first.kill()
+            assert pending.result(timeout=60) is None  # the client got no answer, so no score
+    finally:
+        first.kill()
+    with RunStore(db) as store:
+        assert store.count("completions", "rl") == 4 and store.count("verdicts", "rl") < 4
+    with Server("--port", "0", "--workers", "2", "--run", "rl", "--db", db, cwd=tmp_path) as second:
+        assert "grading" in second.stderr and "without a verdict" in second.stderr
+        again = second.post("/v1/grade", {"items": [dict(sleepy(4.0)[0], sample=2)]}, timeout=60).json()
+        assert again["verdicts"][0]["status"] == "correct"  # answered from the store, not slept again
+    with RunStore(db) as store:
+        verdicts = list(store.verdicts("rl"))
+    assert sorted(v.sample for v in verdicts) == [0, 1, 2, 3]
+    assert {v.verdict.status for v in verdicts} == {"correct"}
+
+
+def srv_post_quietly(server: Server, body: dict):
+    try:
+        return server.post("/v1/grade", body, timeout=120)
+    except requests.ConnectionError:
+        return None

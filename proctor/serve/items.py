@@ -120,6 +120,7 @@ class Router:
         self.index = index or ProblemIndex()
         self._task_graders: dict[str, str] = {}
         self._graders: set[str] = set()
+        self._trusted_checks: dict[str, object] | None = None
 
     def grader_of_task(self, task: str, field: str) -> str:
         if task not in self._task_graders:
@@ -139,6 +140,22 @@ class Router:
                 raise RequestError(422, field, str(exc)) from None
             self._graders.add(name)
         return name
+
+    def check_reference(self, problem: Problem, field: str) -> None:
+        """A 'check' reference (HumanEval's) runs its canonical solution and test *outside* the sandbox
+        to record the official check: trusted dataset text in `proctor grade`, but a request is not
+        trusted. Only the server's own problems of that kind pass, unchanged."""
+        reference = problem.reference
+        if not (isinstance(reference, dict) and reference.get("kind") == "check"):
+            return
+        if self._trusted_checks is None:
+            humaneval = tasks.get("code.humaneval")
+            self._trusted_checks = {p.id: p.reference for p in humaneval.generate(humaneval.capacity({}) or 164, 0)}
+        if self._trusted_checks.get(problem.id) != reference:
+            raise RequestError(422, f"{field}.reference", "a 'check' reference runs its code outside the sandbox, "
+                                                           "so this server takes only its own: code.humaneval "
+                                                           "problems (ids HumanEval/0-163) with their reference "
+                                                           "unchanged, or problems it holds, named by problem_id")
 
     def check_sandbox(self, metadata: dict, field: str) -> None:
         chosen = metadata.get("sandbox")
@@ -233,6 +250,7 @@ def parse_item(obj: Any, field: str, limits: Limits, router: Router) -> Item:
             raise RequestError(422, f"{where}.reference", "missing (the answer the grader needs)")
         problem = Problem(_text(cell, "id", where), _text(cell, "task", where), _text(cell, "prompt", where, False),
                           cell["reference"], _metadata(cell, where))
+        router.check_reference(problem, where)
     else:
         task = obj.get("task")
         if task is None and grader is None:
@@ -240,6 +258,7 @@ def parse_item(obj: Any, field: str, limits: Limits, router: Router) -> Item:
         task = _text(obj, "task", field) if task is not None else grader
         problem = Problem(bare_problem_id(task, obj["reference"]), task, _text(obj, "prompt", field, False),
                           obj["reference"], _metadata(obj, field))
+        router.check_reference(problem, field)
     router.check_sandbox(problem.metadata, f"{field}.problem.metadata" if "problem" in obj else f"{field}.metadata")
     if grader is None:
         grader = router.grader_of_task(problem.task, f"{field}.problem.task" if "problem" in obj
