@@ -30,11 +30,16 @@ LAUNCHER = ("import sys, serve_support; from proctor.cli import main; "
 
 @graders.register("test.sleepy")
 class Sleepy(Grader):
-    """'sleep:S' sleeps S seconds, then is correct; any other text is correct at once (with the text)."""
+    """'sleep:S' sleeps S seconds, 'wait:PATH' waits while PATH exists (60 s at most); then correct.
+    Any other text is correct at once (with the text)."""
 
     def grade(self, problem, completion):
         if completion.startswith("sleep:"):
             time.sleep(float(completion.split(":", 1)[1]))
+        elif completion.startswith("wait:"):
+            end = time.monotonic() + 60
+            while os.path.exists(completion[5:]) and time.monotonic() < end:
+                time.sleep(0.05)
         return Verdict.correct(completion)
 
 
