@@ -167,6 +167,30 @@ def verl_task(data_source: Any, ground_truth: Any, extra_info: Any) -> str | Non
                        f"whole proctor problem; {ACCEPTED_ROWS}")
 
 
+def trl_items(prompts: Sequence | None, completions: Sequence | None,
+              columns: dict) -> list[tuple[Any, str | None, str, str | None, str]]:
+    """TRL's keyword lists as (problem cell or reference, task, prompt, grader, completion text) per completion."""
+    if completions is None:
+        raise TypeError("a reward function needs completions=[...]")
+    count = len(completions)
+    for key in ("problem", "grader", "task", "reference"):
+        value = columns.get(key)
+        if value is not None and len(value) != count:
+            raise ValueError(f"column {key!r} has {len(value)} entries for {count} completions")
+    if columns.get("problem") is None and (columns.get("task") is None or columns.get("reference") is None):
+        raise ValueError("a proctor reward needs a 'problem' column (rows from proctor.rewards.trl_rows) "
+                         "or 'task' and 'reference' columns")
+    items = []
+    for i, completion in enumerate(completions):
+        prompt = prompts[i] if prompts is not None and i < len(prompts) else ""
+        prompt = prompt if isinstance(prompt, str) else _prompt_text(prompt)
+        cell = columns["problem"][i] if columns.get("problem") is not None else columns["reference"][i]
+        task = columns["task"][i] if columns.get("task") is not None else None
+        grader = columns["grader"][i] if columns.get("grader") is not None else None
+        items.append((cell, task, prompt, grader, completion_text(completion)))
+    return items
+
+
 class ProctorReward:
     """A TRL-style reward function backed by a grading pool.
 
@@ -190,25 +214,7 @@ class ProctorReward:
     # TRL's entry point
     def __call__(self, prompts: Sequence | None = None, completions: Sequence | None = None,
                  **columns) -> list[float | None]:
-        if completions is None:
-            raise TypeError("a reward function needs completions=[...]")
-        count = len(completions)
-        for key in ("problem", "grader", "task", "reference"):
-            value = columns.get(key)
-            if value is not None and len(value) != count:
-                raise ValueError(f"column {key!r} has {len(value)} entries for {count} completions")
-        if columns.get("problem") is None and (columns.get("task") is None or columns.get("reference") is None):
-            raise ValueError("ProctorReward needs a 'problem' column (rows from proctor.rewards.trl_rows) "
-                             "or 'task' and 'reference' columns")
-        items = []
-        for i, completion in enumerate(completions):
-            prompt = prompts[i] if prompts is not None and i < len(prompts) else ""
-            prompt = prompt if isinstance(prompt, str) else _prompt_text(prompt)
-            cell = columns["problem"][i] if columns.get("problem") is not None else columns["reference"][i]
-            task = columns["task"][i] if columns.get("task") is not None else None
-            grader = columns["grader"][i] if columns.get("grader") is not None else None
-            items.append((cell, task, prompt, grader, completion_text(completion)))
-        return self.score(items)
+        return self.score(trl_items(prompts, completions, columns))
 
     def score(self, items: list[tuple[Any, str | None, str, str | None, str]]) -> list[float | None]:
         """(problem cell, task, prompt, grader, completion text) -> one reward each, in order."""

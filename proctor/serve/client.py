@@ -33,7 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Sequence
 
 from proctor.graders.problem import Problem
-from proctor.rewards import MisroutedRow, completion_text, is_problem_cell, verl_task
+from proctor.rewards import ACCEPTED_ROWS, MisroutedRow, completion_text, is_problem_cell, trl_items, verl_task
 
 log = logging.getLogger("proctor.serve.client")
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -90,28 +90,18 @@ class RemoteReward:
     # --- TRL ---------------------------------------------------------------------------
     def __call__(self, prompts: Sequence | None = None, completions: Sequence | None = None,
                  **columns) -> list[float | None]:
-        if completions is None:
-            raise TypeError("a reward function needs completions=[...]")
-        count = len(completions)
-        for key in ("problem", "grader", "task", "reference"):
-            value = columns.get(key)
-            if value is not None and len(value) != count:
-                raise ValueError(f"column {key!r} has {len(value)} entries for {count} completions")
-        if columns.get("problem") is None and (columns.get("task") is None or columns.get("reference") is None):
-            raise ValueError("a proctor reward needs a 'problem' column (rows from proctor.rewards.trl_rows) "
-                             "or 'task' and 'reference' columns")
         items = []
-        for i, completion in enumerate(completions):
-            item: dict[str, Any] = {"completion": completion_text(completion)}
-            if columns.get("problem") is not None:
-                cell = columns["problem"][i]
+        for i, (cell, task, _, grader, text) in enumerate(trl_items(prompts, completions, columns)):
+            item: dict[str, Any] = {"completion": text}
+            if task is None:  # a 'problem' column
                 if not is_problem_cell(cell):
                     raise MisroutedRow(f"reward row {i}: its 'problem' cell is not a proctor problem "
-                                       f"(JSON with id, task, prompt, reference)")
+                                       f"(JSON with id, task, prompt, reference); {ACCEPTED_ROWS}")
+                item["problem"] = _problem_json(cell)
+            elif is_problem_cell(cell):
                 item["problem"] = _problem_json(cell)
             else:
-                item["task"], item["reference"] = columns["task"][i], columns["reference"][i]
-            grader = columns["grader"][i] if columns.get("grader") is not None else None
+                item["task"], item["reference"] = task, cell
             if isinstance(grader, str) and grader:
                 item["grader"] = grader
             items.append(item)
