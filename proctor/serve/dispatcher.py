@@ -160,7 +160,7 @@ class Dispatcher:
                 self._started()
                 if work.ticket.deadline is not None and time.monotonic() > work.ticket.deadline:
                     self.metrics.deadline_expired.inc()
-                    self._answer(work, Verdict.timeout("not started before the request's deadline_seconds; "
+                    self._answer(work, Verdict.timeout(reason="not started before the request's deadline_seconds; "
                                                        "not graded"))
                     continue
                 self.metrics.in_flight.inc()
@@ -171,7 +171,7 @@ class Dispatcher:
                 self.metrics.in_flight.dec()
                 self._answer(work, verdict)
         except Exception as exc:  # the executor itself failed: the batch's unanswered items are unscored
-            verdict = Verdict.error(f"the grading executor failed: {type(exc).__name__}: {exc}"[:500])
+            verdict = Verdict.error(reason=f"the grading executor failed: {type(exc).__name__}: {exc}"[:500])
             if pulled < len(batch):
                 self._started(len(batch) - pulled)
             for position, work in enumerate(batch):
@@ -217,7 +217,7 @@ class Dispatcher:
         with self._cond:
             left, self._queue = list(self._queue), deque()
         for work in left:
-            work.ticket.resolve(work.index, Verdict.error(reason))
+            work.ticket.resolve(work.index, Verdict.error(reason=reason))
 
 
 class RateMeter:
