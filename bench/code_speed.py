@@ -58,7 +58,6 @@ def main() -> int:
 
     rows = load_humaneval()
     task = HumanEval()
-    task.name = "code.humaneval"
     problems = task.generate(len(rows), seed=0)
     grader = CodeGrader(sandbox=args.backend)
 

@@ -15,7 +15,7 @@ BUILTINS = {
     "json_schema": "proctor.graders.json_schema.grader",
 }
 
-registry: Registry = Registry("grader", "proctor.graders", builtin_modules=BUILTINS)
+registry: Registry = Registry("grader", "proctor.graders", base=Grader, builtin_modules=BUILTINS)
 register = registry.register
 
 

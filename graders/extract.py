@@ -65,3 +65,52 @@ def strip_math_delimiters(text: str) -> str:
         if text.startswith(left) and text.endswith(right) and len(text) >= len(left) + len(right):
             text = text[len(left):len(text) - len(right)].strip()
     return text.rstrip(".").strip()
+
+
+# -- cut-off and code-shaped answers --------------------------------------------------
+
+FINISH_REASONS = ("stop", "length", "content_filter", "tool_calls", "error")
+_UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$\$?")
+_CURRENCY_TAIL = re.compile(r"^\d[^\\=^_{}]*$")  # "... costs $5 each.": an amount, not an open formula
+_TRAILING_OPERATOR = re.compile(r"(?:[=+\-/^(\[{\\]|(?<!\*)\*|\\(?:frac|dfrac|sqrt|cdot|times|left|pm|le|ge|leq|geq))\s*$")
+
+
+def looks_cut(text: str) -> bool:
+    """Without a finish reason from the backend: does the text stop mid-formula? An unclosed `$`
+    (a currency amount such as `$5` is not one), an unclosed `\\(` or `\\[`, or a trailing operator."""
+    inside, opened_at = False, 0
+    for match in _UNESCAPED_DOLLAR.finditer(text):
+        inside, opened_at = not inside, match.end()
+    unclosed = text[opened_at:].strip() if inside else ""
+    if unclosed and not _CURRENCY_TAIL.match(unclosed):
+        return True
+    if text.rfind("\\(") > text.rfind("\\)") or text.rfind("\\[") > text.rfind("\\]"):
+        return True
+    return bool(_TRAILING_OPERATOR.search(text[-50:]))
+
+
+def is_cut(completion: str, finish_reason: str | None) -> bool:
+    """Cut off by the length limit: the backend says so, or (when it said nothing) the text looks cut."""
+    if finish_reason is not None:
+        return finish_reason == "length"
+    return looks_cut(completion)
+
+
+# Code, not mathematics: a dunder, a keyword, a method call, a call of a long name, a quoted argument.
+_CODE = re.compile(
+    r"__|\b(?:import|lambda|exec|eval|getattr|setattr|open|print|def|return|subprocess|system)\b\s*[(\w]"
+    r"|[A-Za-z_]\w*\s*\.\s*[A-Za-z_]\w*\s*\(|\(\s*['\"`]|['\"`]\s*[),]|[A-Za-z_]\w{5,}\("
+)
+
+
+def looks_like_code(text: str) -> bool:
+    """An answer statement written as code ("exec(...) or 1", "open(...).write('1')") is no answer."""
+    return bool(_CODE.search(text))
+
+
+_HEDGE = re.compile(r"\bor\b", re.IGNORECASE)
+
+
+def is_hedge(text: str) -> bool:
+    """"X or 1": several candidates offered; the trailing number is not the answer."""
+    return bool(_HEDGE.search(text))

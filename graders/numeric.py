@@ -7,6 +7,10 @@ Extraction, first match wins:
    numbers there are a hedge, graded incorrect, unless an "=" shows the last
    one is the result);
 3. else the last number in the text.
+A completion cut off by the length limit (`finish_reason="length"`, or, with no finish reason,
+text that stops mid-formula: see graders.extract.looks_cut) is credited only for a closed box or
+a finished answer statement, never for a fallback number. An answer statement written as code
+("exec(...) or 1") is unparsable, whatever number it ends with.
 Numbers may carry thousands commas (`1,234`), a sign, a decimal part, a
 fraction bar (`3/4`, `\\frac{3}{4}`), `$...$` and a trailing period.
 Comparison is exact (rational arithmetic): 0.5 equals 1/2, 1/3 does not equal 0.333.
@@ -18,7 +22,8 @@ from fractions import Fraction
 
 from proctor import graders
 from proctor.graders.base import Grader
-from proctor.graders.extract import MAX_COMPLETION_CHARS, Unclosed, answer_statement, last_boxed, strip_math_delimiters
+from proctor.graders.extract import (Unclosed, answer_statement, is_cut, is_hedge, last_boxed, looks_like_code,
+                                     strip_math_delimiters)
 from proctor.graders.problem import Problem, Verdict
 
 MAX_DIGITS = 1000  # longer numbers are refused before int() parses them
@@ -56,15 +61,33 @@ class Ambiguous(Exception):
     """The answer statement names several numbers: a hedge, not an answer."""
 
 
-def extract_answer(completion: str) -> tuple[str | None, str]:
-    """(answer text, where it was found). Raises Unclosed for a truncated box."""
+class CodeShaped(Exception):
+    """The answer statement is code, not a number."""
+
+
+def _finished(completion: str, stated: str) -> bool:
+    """An answer statement that runs into the end of a cut text was never finished."""
+    return not completion.rstrip().endswith(stated.rstrip()) or stated.rstrip().endswith(".")
+
+
+def extract_answer(completion: str, explicit_only: bool = False) -> tuple[str | None, str]:
+    """(answer text, where it was found). Raises Unclosed for a truncated box, Ambiguous for a
+    hedge, CodeShaped for code. `explicit_only` (a cut text): no fallback to the last number."""
     boxed = last_boxed(completion)
     if boxed is not None:
         return boxed, "boxed"
     stated = answer_statement(completion)
+    if stated is not None and explicit_only and not _finished(completion, stated):
+        stated = None
+    if stated is not None and looks_like_code(stated):
+        raise CodeShaped(stated)
+    if explicit_only and stated is None:
+        return None, "cut"
     if stated is not None:
         if parse_number(stated) is not None:
             return stated, "answer statement"
+        if is_hedge(stated):  # "X or 1": candidates offered, not an answer
+            raise Ambiguous(stated)
         numbers = _NUMBER_RE.findall(stated)
         if len(numbers) <= 1:
             return (numbers[0] if numbers else stated), "answer statement"
@@ -79,28 +102,31 @@ def extract_answer(completion: str) -> tuple[str | None, str]:
 
 @graders.register("numeric")
 class NumericGrader(Grader):
-    version = "1"
+    name = "numeric"
+    version = "2"
+    uses_finish_reason = True
 
-    def grade(self, problem: Problem, completion: str) -> Verdict:
+    def check(self, problem: Problem, completion: str, *, finish_reason: str | None = None) -> Verdict:
         expected = parse_number(str(problem.reference))
         if expected is None:
-            return Verdict.error(f"reference {problem.reference!r} is not a number")
-        if not isinstance(completion, str):
-            return Verdict.unparsable("completion is not text")
-        if len(completion) > MAX_COMPLETION_CHARS:
-            return Verdict.unparsable(f"completion longer than {MAX_COMPLETION_CHARS} characters")
+            return Verdict.error(reason=f"reference {problem.reference!r} is not a number")
         try:
-            answer, source = extract_answer(completion)
+            answer, source = extract_answer(completion, explicit_only=is_cut(completion, finish_reason))
         except Unclosed:
-            return Verdict.unparsable("the last \\boxed{ is never closed (truncated output?)")
+            return Verdict.unparsable(reason="the last \\boxed{ is never closed (truncated output?)")
         except Ambiguous as exc:
-            return Verdict.incorrect(str(exc)[:200], "the answer statement holds several numbers")
+            return Verdict.incorrect(extracted=str(exc)[:200], reason="the answer statement holds several numbers")
+        except CodeShaped as exc:
+            return Verdict.unparsable(reason="answer statement: code, not a number", extracted=str(exc)[:200])
         if answer is None:
-            return Verdict.unparsable("no number found")
+            if source == "cut":
+                return Verdict.unparsable(reason="cut off before a final answer was stated (no closed box or "
+                                                 "finished answer statement)")
+            return Verdict.unparsable(reason="no number found")
         value = parse_number(answer)
         if value is None:
-            return Verdict.unparsable(f"{source} is not a number", extracted=answer.strip()[:200])
+            return Verdict.unparsable(reason=f"{source} is not a number", extracted=answer.strip()[:200])
         shown = answer.strip()[:200]
         if value == expected:
-            return Verdict.correct(shown, f"equals {problem.reference} ({source})")
-        return Verdict.incorrect(shown, f"{shown} is not {problem.reference} ({source})")
+            return Verdict.correct(extracted=shown, reason=f"equals {problem.reference} ({source})")
+        return Verdict.incorrect(extracted=shown, reason=f"{shown} is not {problem.reference} ({source})")

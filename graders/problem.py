@@ -62,26 +62,30 @@ class Verdict:
     def scored(self) -> bool:
         return self.status not in UNSCORED
 
+    # The factories take keywords only, with the same names everywhere
+    # (`extracted`: what the grader read; `reason`: why, in words), so a call
+    # reads the same whatever verdict it makes. Other keywords go to `details`.
     @classmethod
-    def correct(cls, extracted: Any = None, reason: str = "matches the reference", **details) -> "Verdict":
+    def correct(cls, *, extracted: Any = None, reason: str = "matches the reference", **details) -> "Verdict":
         return cls("correct", 1.0, extracted, reason, details)
 
     @classmethod
-    def incorrect(cls, extracted: Any = None, reason: str = "does not match the reference",
+    def incorrect(cls, *, extracted: Any = None, reason: str = "does not match the reference",
                   score: float = 0.0, **details) -> "Verdict":
+        """`score` below 1 is partial credit."""
         return cls("incorrect", score, extracted, reason, details)
 
     @classmethod
-    def unparsable(cls, reason: str, extracted: Any = None, **details) -> "Verdict":
+    def unparsable(cls, *, extracted: Any = None, reason: str, **details) -> "Verdict":
         return cls("unparsable", 0.0, extracted, reason, details)
 
     @classmethod
-    def timeout(cls, reason: str = "grader timed out", **details) -> "Verdict":
-        return cls("timeout", 0.0, None, reason, details)
+    def timeout(cls, *, extracted: Any = None, reason: str = "grader timed out", **details) -> "Verdict":
+        return cls("timeout", 0.0, extracted, reason, details)
 
     @classmethod
-    def error(cls, reason: str, **details) -> "Verdict":
-        return cls("error", 0.0, None, reason, details)
+    def error(cls, *, extracted: Any = None, reason: str, **details) -> "Verdict":
+        return cls("error", 0.0, extracted, reason, details)
 
     def with_elapsed(self, elapsed_ms: float) -> "Verdict":
         return dataclasses.replace(self, elapsed_ms=round(elapsed_ms, 3))

@@ -16,6 +16,7 @@ _LAZY = {
     "Verdict": "proctor.graders.problem",
     "generate": "proctor.api",
     "grade": "proctor.api",
+    "PLUGIN_API": "proctor.registry",
     "BadInput": "proctor.errors",
     "InfrastructureError": "proctor.errors",
     "ProctorError": "proctor.errors",

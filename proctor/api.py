@@ -13,6 +13,7 @@ from proctor import tasks
 from proctor.defaults import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, MAX_SAMPLE
 from proctor.errors import BadInput
 from proctor.graders.problem import Problem
+from proctor.jsonl import finish_reason_field
 from proctor.grading import GraderResolver, check_grading_options, grade_pending, ingest, new_run_name
 from proctor.pool import GradingPool, Job
 from proctor.store import RunStore, StoredVerdict
@@ -27,11 +28,13 @@ def _as_problem(item: Problem | Mapping) -> Problem:
     return item if isinstance(item, Problem) else Problem.from_dict(dict(item))
 
 
-def _as_completion(index: int, item: Mapping | tuple) -> tuple[str, int, str]:
+def _as_completion(index: int, item: Mapping | tuple) -> tuple[str, int, str, str | None]:
     where = f"completion {index}"
+    finish_reason = None
     try:
         if isinstance(item, Mapping):
             pid, sample, text = item["id"], item.get("sample", 0), item["completion"]
+            finish_reason = finish_reason_field(dict(item), where, None)
         elif len(item) == 2:
             (pid, text), sample = item, 0
         else:
@@ -43,7 +46,7 @@ def _as_completion(index: int, item: Mapping | tuple) -> tuple[str, int, str]:
         raise BadInput(f"{where}: field 'sample' must be an integer from 0 to {MAX_SAMPLE}, got {sample!r}")
     if not isinstance(text, str):
         raise BadInput(f"{where}: field 'completion' must be text, got {type(text).__name__}")
-    return str(pid), sample, text
+    return str(pid), sample, text, finish_reason
 
 
 def grade(problems: Iterable[Problem | Mapping], completions: Iterable[Mapping | tuple], *,
@@ -72,12 +75,12 @@ def grade(problems: Iterable[Problem | Mapping], completions: Iterable[Mapping |
     resolver = GraderResolver(grader)
     jobs = []
     for index, item in enumerate(completions, 1):
-        pid, sample, text = _as_completion(index, item)
+        pid, sample, text, finish_reason = _as_completion(index, item)
         if pid not in by_id:
             raise BadInput(f"completion {index}: field 'id': no problem with id {pid!r}")
         problem = by_id[pid]
         jobs.append(Job((pid, sample), resolver.grader_for(problem.task, f"completion {index}", None), problem,
-                        text))
+                        text, finish_reason))
     return _stream(jobs, by_id, workers=workers, timeout=timeout, memory_mb=memory_mb)
 
 

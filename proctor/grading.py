@@ -19,7 +19,7 @@ from proctor.graders.problem import Problem, Verdict
 from proctor.errors import BadInput, InfrastructureError
 from proctor.defaults import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from proctor.pool import GradingPool, Job
-from proctor.store import RunStore
+from proctor.store import CompletionUsage, RunStore
 from proctor.registry import RegistryError
 
 FLUSH_EVERY_ITEMS = 500
@@ -41,7 +41,7 @@ def package_versions() -> dict:
 
 
 def check_graders(names) -> None:
-    """Every grader loads, and the ones that run model code can isolate it here.
+    """Every grader loads and passes its `preflight` before anything is graded.
 
     A sandboxed grader without a working sandbox is refused up front (exit 3,
     with the reason), never silently run without isolation.
@@ -53,13 +53,14 @@ def check_graders(names) -> None:
             grader = graders.get(name)
         except RegistryError as exc:
             raise BadInput(str(exc)) from None
-        if grader.needs_sandbox and hasattr(grader, "preflight"):
-            try:
-                grader.preflight()
-            except SandboxUnavailable as exc:
-                raise InfrastructureError(
-                    f"grader {name} runs model code, and the sandbox cannot isolate it here: {exc}. "
-                    f"Fix that, or choose the unsafe backend explicitly with PROCTOR_SANDBOX=process") from None
+        try:
+            grader.preflight()
+        except SandboxUnavailable as exc:
+            raise InfrastructureError(
+                f"grader {name} runs model code, and the sandbox cannot isolate it here: {exc}. "
+                f"Fix that, or choose the unsafe backend explicitly with PROCTOR_SANDBOX=process") from None
+        except Exception as exc:  # a plug-in's own preflight: the machine lacks what it needs
+            raise InfrastructureError(f"grader {name} cannot work here: {type(exc).__name__}: {exc}") from None
 
 
 class GraderResolver:
@@ -76,7 +77,7 @@ class GraderResolver:
         if name in self.versions:
             return
         try:
-            self.versions[name] = str(getattr(graders.get(name), "version", "?"))
+            self.versions[name] = str(graders.get(name).version)
         except RegistryError as exc:
             raise BadInput(str(exc)) from None
 
@@ -117,7 +118,7 @@ def ingest(store: RunStore, run: str, problems: Iterable[tuple[int, Problem]],
             task_of[problem.id] = problem.task
             resolver.grader_for(problem.task, problems_file, lineno)
         offset = store.count("completions", run)
-        for lineno, pid, sample, text in completions:
+        for lineno, pid, sample, text, *finish in completions:
             task = task_of.get(pid)
             if task is None:
                 row = store.problem_row(run, pid)
@@ -126,8 +127,9 @@ def ingest(store: RunStore, run: str, problems: Iterable[tuple[int, Problem]],
                                    completions_file, lineno)
                 task = task_of[pid] = row[0]
             try:
+                usage = CompletionUsage(finish_reason=finish[0]) if finish and finish[0] else None
                 if store.add_completion(run, offset + lineno, pid, sample,
-                                        resolver.grader_for(task, completions_file, lineno), text):
+                                        resolver.grader_for(task, completions_file, lineno), text, usage):
                     new_completions += 1
             except ValueError as exc:
                 raise BadInput(f"field 'completion': {exc}", completions_file, lineno) from None
@@ -158,7 +160,8 @@ def grade_pending(store: RunStore, run: str, *, workers: int | None = None, time
     bar = None
     if progress is not None:
         bar = progress_bar(store.count("completions", run) - store.count("verdicts", run), progress)
-    jobs = (Job(key, grader, problem, completion) for key, grader, problem, completion in store.pending(run))
+    jobs = (Job(key, grader, problem, completion, finish_reason)
+            for key, grader, problem, completion, finish_reason in store.pending(run))
     batch: list[tuple[str, int, Verdict]] = []
     last_flush = time.monotonic()
     done = 0

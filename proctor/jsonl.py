@@ -75,10 +75,29 @@ def read_problems(path: str | Path) -> Iterator[tuple[int, Problem]]:
         yield lineno, Problem(str(problem_id), task, prompt, obj["reference"], metadata)
 
 
-def read_completions(path: str | Path) -> Iterator[tuple[int, str, int, str]]:
-    """(line, problem id, sample, completion text)."""
+# How a backend says a completion ended, in the spellings of the common APIs; "length" (cut by the
+# token limit) is the one graders act on.
+FINISH_REASONS = {"stop": "stop", "length": "length", "content_filter": "content_filter", "tool_calls": "tool_calls",
+                  "error": "error", "max_tokens": "length", "end_turn": "stop", "stop_sequence": "stop",
+                  "eos": "stop"}
+
+
+def finish_reason_field(obj: dict, file: str, line: int | None) -> str | None:
+    """The optional 'finish_reason' of a completion: one of FINISH_REASONS (null or absent: unknown)."""
+    value = obj.get("finish_reason")
+    if value is None:
+        return None
+    if not isinstance(value, str) or value not in FINISH_REASONS:
+        raise BadInput(f"field 'finish_reason' must be one of {', '.join(FINISH_REASONS)} or null, "
+                       f"got {json.dumps(value)}", file, line)
+    return FINISH_REASONS[value]
+
+
+def read_completions(path: str | Path) -> Iterator[tuple[int, str, int, str, str | None]]:
+    """(line, problem id, sample, completion text, finish reason or None)."""
     name = str(path)
     for lineno, obj in read_objects(path):
         problem_id = field(obj, "id", (str, int), name, lineno, "the id of a problem")
         completion = field(obj, "completion", str, name, lineno, "a string")
-        yield lineno, str(problem_id), sample_field(obj, name, lineno), completion
+        yield (lineno, str(problem_id), sample_field(obj, name, lineno), completion,
+               finish_reason_field(obj, name, lineno))

@@ -36,21 +36,23 @@ class Job:
     grader: str
     problem: Problem
     completion: str
+    finish_reason: str | None = None  # as the backend said ("length": cut by the token limit); None unknown
 
 
-def grade_one(grader_name: str, problem: Problem, completion: str) -> Verdict:
-    """Grades in the current process; a grader exception becomes an `error` verdict."""
+def grade_one(grader_name: str, problem: Problem, completion: str, finish_reason: str | None = None) -> Verdict:
+    """Grades in the current process; a grader exception becomes an `error` verdict. (Grader.grade
+    hands the finish reason on to graders that declare `uses_finish_reason`.)"""
     started = time.perf_counter()
     try:
-        verdict = graders.get(grader_name).grade(problem, completion)
+        verdict = graders.get(grader_name).grade(problem, completion, finish_reason=finish_reason)
         if not isinstance(verdict, Verdict):
-            verdict = Verdict.error(f"grader {grader_name} returned {type(verdict).__name__}, not a Verdict")
+            verdict = Verdict.error(reason=f"grader {grader_name} returned {type(verdict).__name__}, not a Verdict")
     except MemoryError:
-        verdict = Verdict.error("grader ran out of memory")
+        verdict = Verdict.error(reason="grader ran out of memory")
     except RecursionError:
-        verdict = Verdict.error("grader hit the recursion limit")
+        verdict = Verdict.error(reason="grader hit the recursion limit")
     except Exception as exc:  # the grader's fault, never the model's: counted as unscored
-        verdict = Verdict.error(f"grader {grader_name} raised {type(exc).__name__}: {exc}"[:500])
+        verdict = Verdict.error(reason=f"grader {grader_name} raised {type(exc).__name__}: {exc}"[:500])
     return verdict.with_elapsed((time.perf_counter() - started) * 1000)
 
 
@@ -67,10 +69,10 @@ class VerdictFields(NamedTuple):
     elapsed_ms: float
 
 
-def _grade_chunk(items: list[tuple[str, tuple, str]]) -> list[VerdictFields]:
+def _grade_chunk(items: list[tuple[str, tuple, str, str | None]]) -> list[VerdictFields]:
     out = []
-    for grader_name, problem_fields, completion in items:
-        v = grade_one(grader_name, Problem(*problem_fields), completion)
+    for grader_name, problem_fields, completion, finish_reason in items:
+        v = grade_one(grader_name, Problem(*problem_fields), completion, finish_reason)
         out.append(VerdictFields(v.status, v.score, v.extracted, v.reason, v.details, v.elapsed_ms))
     return out
 
@@ -125,7 +127,7 @@ class GradingPool:
         """Verdicts in completion order. Memory stays bounded: jobs are pulled lazily."""
         if self.workers == 0:
             for job in jobs:
-                yield job.key, grade_one(job.grader, job.problem, job.completion)
+                yield job.key, grade_one(job.grader, job.problem, job.completion, job.finish_reason)
             return
         if self._pool is None:
             with self:
@@ -139,7 +141,7 @@ class GradingPool:
         own limits); its items then get that long before the hard kill."""
         if grader_name not in self._budgets:
             try:
-                self._budgets[grader_name] = float(getattr(graders.get(grader_name), "time_budget_seconds", 0) or 0)
+                self._budgets[grader_name] = float(graders.get(grader_name).time_budget_seconds)
             except Exception:  # an unloadable grader fails in the worker, with its own verdict
                 self._budgets[grader_name] = 0.0
         return self._budgets[grader_name]
@@ -162,7 +164,7 @@ class GradingPool:
                         break
                 budget = max([self.timeout] + [self._budget(j.grader) for j in chunk])
                 payload = [(j.grader, (j.problem.id, j.problem.task, j.problem.prompt, j.problem.reference,
-                                        j.problem.metadata), j.completion) for j in chunk]
+                                        j.problem.metadata), j.completion, j.finish_reason) for j in chunk]
                 future = self._pool.schedule(_grade_chunk, args=(payload,), timeout=budget)
                 in_flight[future] = (chunk, single, budget)
             if not in_flight:
@@ -175,7 +177,7 @@ class GradingPool:
                 except FutureTimeout:
                     if single:
                         yield chunk[0].key, Verdict.timeout(
-                            f"grading took longer than {budget:g} s; the worker was killed"
+                            reason=f"grading took longer than {budget:g} s; the worker was killed"
                         ).with_elapsed(budget * 1000)
                     else:
                         retry.extend(chunk)
@@ -184,7 +186,7 @@ class GradingPool:
                 except Exception as exc:  # the worker died (signal, memory cap) or a pickling failure
                     if single:
                         yield chunk[0].key, Verdict.error(
-                            f"grading process failed: {type(exc).__name__}: {exc}"[:500])
+                            reason=f"grading process failed: {type(exc).__name__}: {exc}"[:500])
                     else:
                         retry.extend(chunk)
                     continue

@@ -308,23 +308,24 @@ class RunStore:
         assert table in ("problems", "completions", "verdicts")
         return self.db.execute(f"SELECT COUNT(*) FROM {table} WHERE run = ?", (run,)).fetchone()[0]
 
-    def pending(self, run: str) -> Iterator[tuple[tuple[str, int], str, Problem, str]]:
-        """((id, sample), grader, problem, completion) for every completion without a verdict.
+    def pending(self, run: str) -> Iterator[tuple[tuple[str, int], str, Problem, str, str | None]]:
+        """((id, sample), grader, problem, completion, finish reason) for every completion without a verdict.
 
         Reads through its own connection so verdicts can be written meanwhile.
         """
         reader = sqlite3.connect(self.path, timeout=30)
         try:
             cursor = reader.execute(
-                """SELECT c.id, c.sample, c.grader, c.completion, p.task, p.prompt, p.reference, p.metadata
+                """SELECT c.id, c.sample, c.grader, c.completion, c.finish_reason, p.task, p.prompt, p.reference,
+                          p.metadata
                    FROM completions c JOIN problems p ON p.run = c.run AND p.id = c.id
                    LEFT JOIN verdicts v ON v.run = c.run AND v.id = c.id AND v.sample = c.sample
                    WHERE c.run = ? AND v.id IS NULL ORDER BY c.ord""",
                 (run,),
             )
-            for pid, sample, grader, completion, task, prompt, reference, metadata in cursor:
+            for pid, sample, grader, completion, finish_reason, task, prompt, reference, metadata in cursor:
                 problem = Problem(pid, task, prompt, json.loads(reference), json.loads(metadata))
-                yield (pid, sample), grader, problem, completion
+                yield (pid, sample), grader, problem, completion, finish_reason
         finally:
             reader.close()
 

@@ -11,7 +11,8 @@ BUILTINS = {
 }
 DEFAULT = "bwrap"
 
-backends: Registry = Registry("sandbox", "proctor.sandboxes", instantiate=False, builtin_modules=BUILTINS)
+backends: Registry = Registry("sandbox", "proctor.sandboxes", base=Sandbox, instantiate=False,
+                              builtin_modules=BUILTINS)
 register = backends.register
 
 

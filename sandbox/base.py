@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from proctor.registry import PLUGIN_API
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -45,7 +47,8 @@ class SandboxError(RuntimeError):
 class Sandbox:
     """Subclass per backend. `files` maps relative paths in the work dir to bytes."""
 
-    name: str = ""
+    name: str = ""  # required: the registered name; the registry refuses a mismatch
+    plugin_api: int = PLUGIN_API  # the contract version this backend was written for
     isolated: bool = True  # False only for the explicitly unsafe `process` backend
     # How to start Python inside this backend: a real interpreter binary (never
     # pyenv's bash shim), e.g. /usr/bin/python3.11 under bwrap, /usr/bin/python3 in the image.

@@ -28,7 +28,7 @@ BUILTINS = {
     "json.toolcall": "proctor.tasks.json.toolcall",
 }
 
-registry: Registry = Registry("task", "proctor.tasks", builtin_modules=BUILTINS)
+registry: Registry = Registry("task", "proctor.tasks", base=Task, builtin_modules=BUILTINS)
 register = registry.register
 
 

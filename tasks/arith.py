@@ -37,12 +37,14 @@ def _show(value: int) -> str:
 
 @tasks.register("arith.integer")
 class IntegerArithmetic(Task):
+    name = "arith.integer"
     grader = "numeric"
     description = "Evaluate an integer arithmetic expression (+, -, *, parentheses)."
     params = (
-        Param("difficulty", int, 1, 1, 5, help="1: one +/- on digits ... 5: five operators, 3 digits, parentheses, negatives"),
-        Param("ops", int, 0, 0, 8, help="operator count; 0 = set by difficulty"),
-        Param("digits", int, 0, 0, 6, help="operand digits; 0 = set by difficulty"),
+        Param(name="difficulty", type=int, default=1, low=1, high=5,
+              help="1: one +/- on digits ... 5: five operators, 3 digits, parentheses, negatives"),
+        Param(name="ops", type=int, default=0, low=0, high=8, help="operator count; 0 = set by difficulty"),
+        Param(name="digits", type=int, default=0, low=0, high=6, help="operand digits; 0 = set by difficulty"),
     )
 
     def make(self, rng: random.Random, params: dict) -> tuple[str, int]:

@@ -1,9 +1,12 @@
 """What a task is: a seeded generator of problems, each bound to a grader by name.
 
-A plug-in task subclasses `Task`, declares `name`, `grader`, `params` and writes
-`make(rng, params) -> (prompt, reference)` (or `(prompt, reference, metadata)`
-to add keys to the problem's metadata); `generate` does the rest: parameter
-checks, per-item seeding, de-duplication and the capacity refusal.
+A plug-in task subclasses `Task`, declares `name` (the name it is registered
+under), `grader`, `params` and writes `make(rng, params) -> (prompt, reference)`
+(or `(prompt, reference, metadata)` to add keys to the problem's metadata);
+`generate` does the rest: parameter checks, per-item seeding, de-duplication
+and the capacity refusal. `capacity`, `reference_completion` and
+`perturbed_completions` have defaults; the conformance kit (`proctor.testing`)
+uses the last two to check that the task and its grader agree.
 """
 from __future__ import annotations
 
@@ -13,8 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from proctor.graders.problem import Problem, canonical_json
-
-DIFFICULTY_LEVELS = (1, 2, 3, 4, 5)
+from proctor.registry import PLUGIN_API
 
 
 class TaskParameterError(ValueError):
@@ -25,8 +27,10 @@ class CapacityError(ValueError):
     """More distinct problems were asked for than the family can make."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Param:
+    """A declared task parameter: `Param(name="difficulty", type=int, default=1, low=1, high=5)`."""
+
     name: str
     type: type
     default: Any
@@ -88,14 +92,15 @@ class Param:
 
 
 class Task:
-    name: str = ""
+    # --- what a plug-in declares --------------------------------------------------
+    name: str = ""  # required: the registered name, part of every problem's id and seed
     grader: str = ""  # the grader's registered name
     description: str = ""
     version: str = "1"  # bump when the same seed would give different problems
+    plugin_api: int = PLUGIN_API  # the contract version this task was written for
     params: tuple[Param, ...] = (
-        Param("difficulty", int, 1, 1, 5, help="1 (easiest) to 5"),
+        Param(name="difficulty", type=int, default=1, low=1, high=5, help="1 (easiest) to 5"),
     )
-    difficulty_levels: tuple[int, ...] = DIFFICULTY_LEVELS
 
     # --- what a plug-in writes -------------------------------------------------
     def make(self, rng: random.Random, params: dict) -> tuple[str, Any] | tuple[str, Any, dict]:
@@ -107,6 +112,15 @@ class Task:
     def capacity(self, params: dict) -> int | None:
         """How many distinct prompts these parameters allow, when countable."""
         return None
+
+    def reference_completion(self, problem: Problem) -> str:
+        """What a perfect model would write: its grader must find it correct."""
+        return str(problem.reference)
+
+    def perturbed_completions(self, problem: Problem) -> list[str]:
+        """Near misses of the reference: its grader must not find them correct.
+        By default the reference completion with its last letter or digit changed."""
+        return [near_miss(self.reference_completion(problem))]
 
     # --- what the harness provides ----------------------------------------------
     def resolve_params(self, given: dict) -> dict:
@@ -122,6 +136,11 @@ class Task:
         return list(self.iter_generate(n, seed, **params))
 
     def iter_generate(self, n: int, seed: int, **params) -> Iterator[Problem]:
+        if not self.name:
+            # The name seeds every item and starts every id: without one, ids
+            # would read "/f4757437/0/0" and problems differ from the registered task's.
+            raise TypeError(f"{type(self).__module__}.{type(self).__qualname__} declares no name; "
+                            f"set name = \"...\" on the class, the name it is registered under")
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
             raise TaskParameterError(f"task {self.name}: n must be a non-negative integer, got {n!r}")
         if isinstance(seed, bool) or not isinstance(seed, int):
@@ -166,6 +185,18 @@ class Task:
                           "difficulty": resolved.get("difficulty"), "task_version": self.version},
             )
             made += 1
+
+
+def near_miss(text: str) -> str:
+    """`text` with its last letter or digit moved one step on (9 -> 0, z -> a), else with "x" added."""
+    for i in range(len(text) - 1, -1, -1):
+        c = text[i]
+        if c.isdigit() and c.isascii():
+            return text[:i] + str((int(c) + 1) % 10) + text[i + 1:]
+        if c.isalpha() and c.isascii():
+            base = ord("a") if c.islower() else ord("A")
+            return text[:i] + chr(base + (ord(c) - base + 1) % 26) + text[i + 1:]
+    return text + "x"
 
 
 def _describe(params: dict) -> str:

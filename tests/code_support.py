@@ -35,7 +35,6 @@ def grader(name: str = "bwrap", **options) -> CodeGrader:
 @functools.lru_cache(maxsize=None)
 def humaneval_problems() -> dict:
     task = HumanEval()
-    task.name = "code.humaneval"
     return {p.id: p for p in task.generate(len(load_humaneval()), seed=0)}
 
 

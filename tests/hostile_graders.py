@@ -13,30 +13,38 @@ from proctor.graders import Grader, Verdict
 class StuckInC(Grader):
     """Hangs inside one C call when the completion says "hang": signals are not delivered there."""
 
-    def grade(self, problem, completion):
+    name = "test.stuck_in_c"
+
+    def check(self, problem, completion):
         if completion == "hang":
             sum(range(10 ** 14))
-        return Verdict.correct(completion)
+        return Verdict.correct(extracted=completion)
 
 
 @graders.register("test.raises")
 class Raises(Grader):
-    def grade(self, problem, completion):
+    name = "test.raises"
+
+    def check(self, problem, completion):
         raise RuntimeError("grader bug")
 
 
 @graders.register("test.memory_hog")
 class MemoryHog(Grader):
-    def grade(self, problem, completion):
+    name = "test.memory_hog"
+
+    def check(self, problem, completion):
         if completion == "hog":
             blob = bytearray(8 * 1024 ** 3)  # over the worker's memory cap
-            return Verdict.correct(str(len(blob)))
-        return Verdict.correct(completion)
+            return Verdict.correct(extracted=str(len(blob)))
+        return Verdict.correct(extracted=completion)
 
 
 @graders.register("test.dies")
 class Dies(Grader):
-    def grade(self, problem, completion):
+    name = "test.dies"
+
+    def check(self, problem, completion):
         if completion == "die":
             os._exit(9)
-        return Verdict.correct(completion)
+        return Verdict.correct(extracted=completion)

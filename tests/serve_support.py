@@ -32,8 +32,9 @@ LAUNCHER = ("import sys, serve_support; from proctor.cli import main; "
 class Sleepy(Grader):
     """'sleep:S' sleeps S seconds, 'wait:PATH' waits while PATH exists (60 s at most); then correct.
     Any other text is correct at once (with the text)."""
+    name = "test.sleepy"
 
-    def grade(self, problem, completion):
+    def check(self, problem, completion):
         if completion.startswith("sleep:"):
             time.sleep(float(completion.split(":", 1)[1]))
         elif completion.startswith("wait:"):

@@ -32,7 +32,9 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 class NumericOrCrash(Grader):
     """The numeric grader, except that it fails on the completion "crash": unscored items for the report."""
 
-    def grade(self, problem, completion):
+    name = "test.numeric_or_crash"
+
+    def check(self, problem, completion):
         if completion == "crash":
             raise RuntimeError("grader bug, on purpose")
         return graders.get("numeric").grade(problem, completion)

@@ -47,8 +47,6 @@ ACCEPT = [
     (r"y=2x+1", r"\boxed{2x+1=y}"),
     (r"x=2", r"\boxed{2}"),
     (r"5", r"\boxed{x = 5}"),
-    (r"\pi", r"\boxed{3.14}"),
-    (r"\frac{1}{3}", r"\boxed{0.333}"),
     (r"\sqrt{2}+\sqrt{3}", r"\boxed{\sqrt{5+2\sqrt{6}}}"),
     (r"\text{even}", r"\boxed{\text{Even}}"),
     (r"12", r"The area is $\boxed{12 \text{ cm}^2}$."),
@@ -70,7 +68,6 @@ ACCEPT = [
     ("f(2) < f(1) < f(4)", r"Hence, $\boxed{f(2) < f(1) < f(4)}.$"),
     ("120", "Final Answer: The volume of $ABCDEFGH$ is 120. I hope it is correct."),
     ("11111111100", r"is $\boxed{11,\! 111,\! 111,\! 100}$"),
-    (r"(\frac{3}{5},\frac{8}{3}]", r"$\boxed{(0.6,2.6667]}$"),
     (r"\{1\pm\sqrt{5},-2\}", r"$\boxed{-2, 1+\sqrt5, 1-\sqrt5}$"),
     ("2x+4y-3=0", r"$\boxed{y=-\frac{1}{2}x+\frac{3}{4}}$"),
     (r"\frac{1}{3}", r"The answer is $\frac{1}{3} \text{ meters}$."),
@@ -143,15 +140,52 @@ def test_extracted_shows_what_was_read():
 
 
 def test_percent_policy():
-    assert grade(r"50\%", r"\boxed{50}").passed  # default "equal_fraction": 50% is 50 and 0.5
-    assert grade(r"50\%", r"\boxed{0.5}").passed
-    assert grade(r"\frac{3}{5}", r"\boxed{60\%}").passed
+    # one reading per problem; the default "number": the sign is notation, 50% is 50 and never 0.5
+    assert grade(r"50\%", r"\boxed{50}").passed
+    assert not grade(r"50\%", r"\boxed{0.5}").passed
+    assert grade("-2", r"\boxed{-2\%}").passed
+    assert not grade("-2", r"\boxed{-200\%}").passed
     assert not grade(r"\frac{1}{2}", r"\boxed{50}").passed  # no sign, no conversion
-    assert grade(r"50\%", r"\boxed{50}", percent="number").passed
-    assert not grade(r"50\%", r"\boxed{0.5}", percent="number").passed
+    assert grade(r"\frac{3}{5}", r"\boxed{60\%}", percent="fraction").passed  # "fraction": 60% is 3/5 only
+    assert not grade(r"60\%", r"\boxed{60}", percent="fraction").passed
+    assert not grade("-2", r"\boxed{-2\%}", percent="fraction").passed
     assert not grade(r"50\%", r"\boxed{50}", percent="strict").passed
     assert grade(r"50\%", r"\boxed{50\%}", percent="strict").passed
     assert grade(r"50\%", r"\boxed{50}", percent="sometimes").status == "error"
+    assert grade(r"50\%", r"\boxed{50}", percent="equal_fraction").status == "error"  # two readings: gone
+
+
+# Approximation policy: exact unless the problem allows otherwise (metadata "tolerance", relative),
+# or the reference is itself a rounded decimal (an answer that rounds to it is right).
+APPROXIMATIONS = [
+    # (reference, answer, metadata, correct?)
+    (r"\sqrt{2}", "1.41", {}, False),
+    (r"\pi", "3.14", {}, False),
+    (r"\frac{1}{3}", "0.333", {}, False),
+    (r"\frac{1}{12}", "0.0833333333333333", {}, False),
+    ("336", "336.1", {}, False),
+    ("336", "335.9", {}, False),
+    ("336", "336.0", {}, True),
+    ("2x", "1.999x", {}, False),
+    ("[-4, 2]", "[-3.999, 2]", {}, False),
+    (r"\frac{1}{2}", "0.5", {}, True),
+    (r"\sqrt{2}", "1.41", {"tolerance": 0.01}, True),
+    (r"\sqrt{2}", "1.3", {"tolerance": 0.01}, False),
+    (r"(\frac{3}{5},\frac{8}{3}]", "(0.6,2.6667]", {"tolerance": 0.001}, True),
+    ("2x", "1.999x", {"tolerance": 0.01}, True),
+    ("7.78", r"\frac{7}{9} \cdot 10", {}, True),  # the reference's 2 places: 7.777... rounds to 7.78
+    ("7.78", "7.8", {}, False),
+]
+
+
+@pytest.mark.parametrize("reference,answer,metadata,correct", APPROXIMATIONS)
+def test_approximation_policy(reference, answer, metadata, correct):
+    assert grade(reference, rf"\boxed{{{answer}}}", **metadata).passed is correct
+
+
+def test_tolerance_must_be_a_relative_number():
+    assert grade("1", r"\boxed{1}", tolerance="1%").status == "error"
+    assert grade("1", r"\boxed{1}", tolerance=2).status == "error"
 
 
 def test_antiderivative_policy():

@@ -23,16 +23,16 @@ def test_unknown_name_lists_what_is_known():
 
 
 def test_a_second_builtin_registration_fails_naming_both():
-    registry = Registry("grader", "proctor.test-none")
+    registry = Registry("grader", "proctor.test-none", base=Grader)
 
     @registry.register("same")
     class First(Grader):
-        pass
+        name = "same"
 
     with pytest.raises(RegistryError) as info:
         @registry.register("same")
         class Second(Grader):
-            pass
+            name = "same"
     message = str(info.value)
     assert "First" in message and "Second" in message and "'same'" in message
 
@@ -46,15 +46,17 @@ def _install_entry_point(tmp_path, monkeypatch, group: str, name: str, target: s
         from proctor.graders import Grader, Verdict
 
         class Shout(Grader):
-            def grade(self, problem, completion):
-                return Verdict.correct(completion.upper())
+            name = "shout"
+
+            def check(self, problem, completion):
+                return Verdict.correct(extracted=completion.upper())
     """))
     monkeypatch.syspath_prepend(str(package))
 
 
 def test_entry_point_is_loaded_lazily_by_name(tmp_path, monkeypatch):
     _install_entry_point(tmp_path, monkeypatch, "proctor.test-graders", "shout", "thirdparty_mod:Shout")
-    registry = Registry("grader", "proctor.test-graders")
+    registry = Registry("grader", "proctor.test-graders", base=Grader)
     assert registry.names() == ["shout"]
     assert "thirdparty_mod" not in sys.modules  # listing does not import the plug-in
     grader = registry.get("shout")
@@ -65,11 +67,11 @@ def test_entry_point_is_loaded_lazily_by_name(tmp_path, monkeypatch):
 
 def test_entry_point_clashing_with_a_builtin_fails_naming_both(tmp_path, monkeypatch):
     _install_entry_point(tmp_path, monkeypatch, "proctor.test-graders2", "numeric", "thirdparty_mod:Shout")
-    registry = Registry("grader", "proctor.test-graders2")
+    registry = Registry("grader", "proctor.test-graders2", base=Grader)
 
     @registry.register("numeric")
     class Builtin(Grader):
-        pass
+        name = "numeric"
 
     with pytest.raises(RegistryError) as info:
         registry.get("numeric")
@@ -80,6 +82,6 @@ def test_entry_point_clashing_with_a_builtin_fails_naming_both(tmp_path, monkeyp
 
 def test_broken_entry_point_says_so(tmp_path, monkeypatch):
     _install_entry_point(tmp_path, monkeypatch, "proctor.test-graders3", "broken", "thirdparty_mod:Missing")
-    registry = Registry("grader", "proctor.test-graders3")
+    registry = Registry("grader", "proctor.test-graders3", base=Grader)
     with pytest.raises(RegistryError, match="failed to load"):
         registry.get("broken")

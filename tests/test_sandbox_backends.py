@@ -56,7 +56,7 @@ def test_entry_point_backend(tmp_path, monkeypatch):
         from proctor.sandbox.base import RunResult, Sandbox
 
         class EchoSandbox(Sandbox):
-            name = ""
+            name = "echo"
             def __init__(self, prefix=b""):
                 self.prefix = prefix
             def run(self, command, files=None, stdin=b"", limits=None):
@@ -67,7 +67,7 @@ def test_entry_point_backend(tmp_path, monkeypatch):
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: echo-backend\nVersion: 1.0\n")
     (dist / "entry_points.txt").write_text("[proctor.sandboxes]\necho = echo_backend:EchoSandbox\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    registry = sandbox.Registry("sandbox", "proctor.sandboxes", instantiate=False,
+    registry = sandbox.Registry("sandbox", "proctor.sandboxes", base=sandbox.Sandbox, instantiate=False,
                                 builtin_modules=sandbox.BUILTINS)
     monkeypatch.setattr(sandbox, "backends", registry)
     assert "echo" in sandbox.names()

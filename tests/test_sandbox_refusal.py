@@ -16,6 +16,7 @@ def unavailable_backend(tmp_path):
     (site / "nosandbox_mod.py").write_text(
         "from proctor.sandbox.base import Sandbox, SandboxUnavailable\n"
         "class NoUserNamespaces(Sandbox):\n"
+        "    name = 'namespaces-off'\n"
         "    def __init__(self, **options):\n"
         "        raise SandboxUnavailable('user namespaces are disabled on this kernel')\n")
     return {"PYTHONPATH": str(site), "PROCTOR_SANDBOX": "namespaces-off"}

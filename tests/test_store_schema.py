@@ -35,8 +35,8 @@ def test_a_store_of_every_earlier_schema_opens_with_its_data(tmp_path, version):
         assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert [p.id for p in store.problems("old")] == ["p1"]
         pending = list(store.pending("old"))
-        assert [(key, completion) for key, _, _, completion in pending] == [(("p1", 0), "Answer: 2")]
-        store.add_verdicts("old", [("p1", 0, Verdict.correct(2, "matches"))])
+        assert [(item[0], item[3]) for item in pending] == [(("p1", 0), "Answer: 2")]
+        store.add_verdicts("old", [("p1", 0, Verdict.correct(extracted=2, reason="matches"))])
         assert [v.verdict.status for v in store.verdicts("old")] == ["correct"]
         # the new columns take data after the migration
         store.add_problem("old", 2, Problem("p2", "arith.integer", "What is 2+2?", 4, {}), family="easy")

@@ -85,8 +85,10 @@ class BadReference(Exception):
 
 @graders.register("code")
 class CodeGrader(Grader):
+    name = "code"
     version = "1"
     needs_sandbox = True
+    max_completion_chars = MAX_PROGRAM_CHARS
 
     def __init__(self, sandbox: str | None = None, min_seconds: float = 4.0, factor: float = 4.0,
                  load_seconds: float = 4.0, max_total_seconds: float = 8.0, memory_mb: int = 512):
@@ -107,16 +109,16 @@ class CodeGrader(Grader):
         grade of a generated problem also runs its reference once)."""
         return 2 * self.max_total_seconds + STARTUP_SECONDS
 
-    def grade(self, problem: Problem, completion: str) -> Verdict:
+    def check(self, problem: Problem, completion: str) -> Verdict:
         start = time.perf_counter()
         try:
             verdict = self._grade(problem, completion)
         except BadReference as exc:
-            verdict = Verdict.error(f"bad reference: {exc}")
+            verdict = Verdict.error(reason=f"bad reference: {exc}")
         except (KeyError, TypeError) as exc:  # a reference dict missing fields or of the wrong shape
-            verdict = Verdict.error(f"bad reference: {type(exc).__name__}: {exc}")
+            verdict = Verdict.error(reason=f"bad reference: {type(exc).__name__}: {exc}")
         except (SandboxUnavailable, sandbox.RegistryError) as exc:
-            verdict = Verdict.error(f"sandbox {self._backend_name(problem)!r} cannot run here: {exc}")
+            verdict = Verdict.error(reason=f"sandbox {self._backend_name(problem)!r} cannot run here: {exc}")
         return verdict.with_elapsed((time.perf_counter() - start) * 1000)
 
     def preflight(self) -> None:
@@ -157,18 +159,14 @@ class CodeGrader(Grader):
         reference = problem.reference
         if not isinstance(reference, dict) or reference.get("kind") not in KINDS:
             raise BadReference(f"reference must be a dict with kind one of {', '.join(KINDS)}")
-        if not isinstance(completion, str):
-            return Verdict.unparsable("completion is not text")
-        if len(completion) > MAX_PROGRAM_CHARS:
-            return Verdict.unparsable(f"completion longer than {MAX_PROGRAM_CHARS} characters")
         code = extract_code(completion)
         if not code.strip():
-            return Verdict.unparsable("no code found")
+            return Verdict.unparsable(reason="no code found")
         kind = reference["kind"]
         program = assemble(reference["prompt"], code, reference["entry_point"]) if kind == "check" else code
         problem_text = syntax_problem(program)
         if problem_text:
-            return Verdict.unparsable(problem_text, extracted=code[:2000])
+            return Verdict.unparsable(reason=problem_text, extracted=code[:2000])
         if kind == "check":
             return self._grade_check(problem, reference, program, code)
         if kind == "function":
@@ -188,7 +186,7 @@ class CodeGrader(Grader):
         backend = self.backend_for(problem)
         # Each backend knows the interpreter its sandbox can see (bwrap: under /usr;
         # docker: inside the image).
-        python = getattr(backend, "python", None) or find_python("/usr") or find_python() or "python3"
+        python = backend.python or find_python("/usr") or find_python() or "python3"
         result = backend.run([python, "-I", "-S", "-c", BOOTSTRAP], SANDBOX_FILES,
                              protocol.frame_job(job, nonce), limits)
         return protocol.find_envelope(result.stdout, nonce), result
@@ -201,12 +199,13 @@ class CodeGrader(Grader):
         if b"Traceback" in result.stderr and b"driver.py" in result.stderr:
             # Only the supervisor writes to the run's stderr (candidates get their
             # own pipes), so this is the grader's failure, not the model's.
-            return Verdict.error("the code grader's driver failed in the sandbox", **details)
+            return Verdict.error(reason="the code grader's driver failed in the sandbox", **details)
         if result.out_of_memory:
-            return Verdict.incorrect(code, "memory limit", **details)
+            return Verdict.incorrect(extracted=code, reason="memory limit", **details)
         if result.timed_out:
-            return Verdict.incorrect(code, "time limit", **details)
-        return Verdict.incorrect(code, "no result from the sandbox (the program crashed or killed its supervisor)",
+            return Verdict.incorrect(extracted=code, reason="time limit", **details)
+        return Verdict.incorrect(extracted=code,
+                                 reason="no result from the sandbox (the program crashed or killed its supervisor)",
                                  **details)
 
     def _call_results(self, envelope: dict, out_of_memory: bool = False) -> tuple[str | None, list]:
@@ -252,12 +251,12 @@ class CodeGrader(Grader):
                              passed: int, **details) -> Verdict:
         details.update(tests=total, passed=passed, failed_test=index)
         if status in ("time limit", "memory limit"):
-            return Verdict.incorrect(code, status, **details)
+            return Verdict.incorrect(extracted=code, reason=status, **details)
         if status == "error" and not why.startswith("returned"):
-            return Verdict.incorrect(code, f"exception on test {index}: {why}", **details)
+            return Verdict.incorrect(extracted=code, reason=f"exception on test {index}: {why}", **details)
         if status == "wrong answer":
-            return Verdict.incorrect(code, f"wrong answer on test {index}", **details)
-        return Verdict.incorrect(code, f"test {index}: {why}", **details)
+            return Verdict.incorrect(extracted=code, reason=f"wrong answer on test {index}", **details)
+        return Verdict.incorrect(extracted=code, reason=f"test {index}: {why}", **details)
 
     # --- kinds --------------------------------------------------------------
     def _cached_reference(self, problem: Problem, make):
@@ -297,7 +296,7 @@ class CodeGrader(Grader):
             return self._no_envelope(result, code, total)
         load_failure, results = self._call_results(envelope, result.out_of_memory)
         if load_failure:
-            return Verdict.incorrect(code, load_failure, tests=total, passed=0)
+            return Verdict.incorrect(extracted=code, reason=load_failure, tests=total, passed=0)
         answers = []
         for i in range(total):
             item = results[i] if i < len(results) else ("crashed", "no result")
@@ -307,7 +306,7 @@ class CodeGrader(Grader):
                 answers.append(protocol.decode(item))
         failure = replay.replay(trusted, reference["test"], recording, answers)
         if failure is None:
-            return Verdict.correct(code, f"passes the official check ({total} calls)", tests=total,
+            return Verdict.correct(extracted=code, reason=f"passes the official check ({total} calls)", tests=total,
                                    passed=total, sandbox=self._backend_name(problem))
         return self._verdict_for_failure(code, failure.status, failure.reason, failure.index, total, 0,
                                          sandbox=self._backend_name(problem))
@@ -340,7 +339,7 @@ class CodeGrader(Grader):
             return self._no_envelope(result, code, len(tests))
         load_failure, results = self._call_results(envelope, result.out_of_memory)
         if load_failure:
-            return Verdict.incorrect(code, load_failure, tests=len(tests), passed=0)
+            return Verdict.incorrect(extracted=code, reason=load_failure, tests=len(tests), passed=0)
         first = None
         passed = 0
         for i, test in enumerate(tests):
@@ -351,8 +350,8 @@ class CodeGrader(Grader):
                 first = (i, got)
         name = self._backend_name(problem)
         if first is None:
-            return Verdict.correct(code, f"passes all {len(tests)} tests", tests=len(tests), passed=passed,
-                                   sandbox=name)
+            return Verdict.correct(extracted=code, reason=f"passes all {len(tests)} tests", tests=len(tests),
+                                   passed=passed, sandbox=name)
         i, got = first
         if isinstance(got, tuple):
             return self._verdict_for_failure(code, got[0], got[1], i, len(tests), passed, sandbox=name)
@@ -412,8 +411,8 @@ class CodeGrader(Grader):
             elif first is None:
                 first = (i, status, exit_code, stdout, stderr)
         if first is None:
-            return Verdict.correct(code, f"passes all {len(tests)} tests", tests=len(tests), passed=passed,
-                                   sandbox=name)
+            return Verdict.correct(extracted=code, reason=f"passes all {len(tests)} tests", tests=len(tests),
+                                   passed=passed, sandbox=name)
         i, status, exit_code, stdout, stderr = first
         if result.out_of_memory and exit_code == -9:
             status = "memory limit"

@@ -20,7 +20,6 @@ from typing import Any
 
 from proctor import graders
 from proctor.graders.base import Grader
-from proctor.graders.extract import MAX_COMPLETION_CHARS
 from proctor.graders.json_schema.extract import WHOLE, extract_json
 from proctor.graders.json_schema.match import MatchPolicy, compare, pointers
 from proctor.graders.json_schema.parse import JsonRefused, ParsePolicy
@@ -61,25 +60,22 @@ def _describe_failures(failures) -> str:
 
 @graders.register("json_schema")
 class JsonSchemaGrader(Grader):
+    name = "json_schema"
     version = "1"
 
-    def grade(self, problem: Problem, completion: str) -> Verdict:
+    def check(self, problem: Problem, completion: str) -> Verdict:
         reference = problem.reference
         try:
             options = _options(reference)
             schema = compile_schema(reference["schema"], reference.get("formats", False),
                                     reference.get("regex", LINEAR))
         except (BadReference, SchemaError) as exc:
-            return Verdict.error(f"bad reference: {exc}")
-        if not isinstance(completion, str):
-            return Verdict.unparsable("completion is not text")
-        if len(completion) > MAX_COMPLETION_CHARS:
-            return Verdict.unparsable(f"completion longer than {MAX_COMPLETION_CHARS} characters")
+            return Verdict.error(reason=f"bad reference: {exc}")
         strict = reference.get("strict", False)
         try:
             found = extract_json(completion, strict=strict, policy=options["parse"])
         except JsonRefused as exc:
-            return Verdict.unparsable(str(exc), extraction=None, strict=False)
+            return Verdict.unparsable(reason=str(exc), extraction=None, strict=False)
         details = {"extraction": found.method, "strict": found.method == WHOLE}
         value = found.value
         valid = schema.is_valid(value)
@@ -88,12 +84,13 @@ class JsonSchemaGrader(Grader):
             try:
                 failures = schema.failures(value)
             except ValidationUndecided as exc:
-                return Verdict.error(f"schema undecidable on this answer: {exc}", **details)
+                return Verdict.error(reason=f"schema undecidable on this answer: {exc}", **details)
             details["errors"] = [f.to_dict() for f in failures]
         if "expected" not in reference:
             if valid:
-                return Verdict.correct(value, f"valid against the schema ({found.method})", **details)
-            return Verdict.incorrect(value, f"fails the schema: {_describe_failures(failures)}", **details)
+                return Verdict.correct(extracted=value, reason=f"valid against the schema ({found.method})", **details)
+            return Verdict.incorrect(extracted=value, reason=f"fails the schema: {_describe_failures(failures)}",
+                                     **details)
         return self._match(reference["expected"], value, valid, failures, options["match"], details)
 
     @staticmethod
@@ -105,9 +102,10 @@ class JsonSchemaGrader(Grader):
                        fields_matched=len(comparison.matched), fields_expected=total)
         if comparison.exact:
             if valid:
-                return Verdict.correct(value, f"valid and matches the expected value ({details['extraction']})",
+                return Verdict.correct(extracted=value,
+                                       reason=f"valid and matches the expected value ({details['extraction']})",
                                        **details)
-            return Verdict.error("bad reference: the expected value fails its own schema: "
+            return Verdict.error(reason="bad reference: the expected value fails its own schema: "
                                  + _describe_failures(failures), **details)
         score = comparison.f1 if policy.partial_credit else 0.0
         parts = []
@@ -118,4 +116,4 @@ class JsonSchemaGrader(Grader):
             parts.append("wrong or missing: " + ", ".join(pointers(comparison.missed, 5)))
         if comparison.extra:
             parts.append("unexpected: " + ", ".join(pointers(comparison.extra, 5)))
-        return Verdict.incorrect(value, "; ".join(parts), score=min(score, 0.999999), **details)
+        return Verdict.incorrect(extracted=value, reason="; ".join(parts), score=min(score, 0.999999), **details)

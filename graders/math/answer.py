@@ -8,6 +8,7 @@ evaluated by `guards.build` under its bounds.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -29,12 +30,27 @@ class Scalar:
     decimal_places: int = 0  # digits after a written decimal point (0: exact as written)
     percent: bool = False
     degrees: bool = False
+    unit: str = ""  # a known unit written after the number, canonical ("cm^2"); "" when none
 
 
 @dataclass(frozen=True)
 class Items:
-    kind: str  # "set" (order-free), "tuple" (ordered), "list" (bare: a, b or "a and b")
+    kind: str  # "set" (order-free), "tuple" (ordered), "list" (bare: a, b or "a and b"), "ratio" (a:b)
     items: tuple
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """An answer under names: `(p,q)=(3,2)`, `P=(2,-1)`, `AB=4`, `S_1:S_2=7:32`. `names` holds one
+    name per member of a tuple value (`("p", "q")`), or the whole label as one name."""
+    names: tuple
+    value: object
+
+
+@dataclass(frozen=True)
+class ClockTime:
+    minutes: int  # since midnight, or since noon/midnight when no am/pm was written
+    half_day: str  # "am", "pm" or ""
 
 
 @dataclass(frozen=True)
@@ -135,7 +151,9 @@ def _enclosed(text: str) -> tuple[str, str, str] | None:
 
 
 _COMMA = re.compile(r",|;")
-_LIST_WORDS = re.compile(r"\\text\{\s*(?:and|or|,)\s*\}|\s+(?:and|or)\s+|,|;")
+# ", and" is one separator; "(11,7)or(7,11)" joins bracketed members without spaces
+_LIST_WORDS = re.compile(r",?\s*\\text\{\s*(?:and|or|,)\s*\}|,?\s+(?:and|or)\s+|(?<=[)\]])\s*(?:and|or)\s*(?=[(\[])"
+                         r"|,|;")
 _UNION = re.compile(r"\\cup|∪|\s+U\s+")
 _IN = re.compile(r"\\in(?![a-zA-Z])|∈")
 _PM = re.compile(r"\\pm(?![a-zA-Z])|±|\+-|\\mp(?![a-zA-Z])")
@@ -164,12 +182,44 @@ _UNIT_TAIL = re.compile(rf"^(?P<num>[-+]?(?:\d+\.?\d*|\.\d+)(?:\s*/\s*\d+)?)(?P<
 _WORDS = re.compile(r"^[A-Za-z][A-Za-z' -]*$")
 
 
-def read_answer(text: str, numeric_hint: bool = False, choice_hint: bool = False):
+def read_answer(text: str, numeric_hint: bool = False, choice_hint: bool = False, trusted: bool = False):
     """The shape of `text`. `numeric_hint`: the reference is a plain number, so unit words
-    after a number are dropped. Raises NotReadable or guards.TooLarge."""
+    after a number are dropped. `trusted`: `text` is a reference (problem data): finite sums and
+    definite integrals in it are evaluated (guards.build). Raises NotReadable or guards.TooLarge."""
     guards.check_text(text)
-    cleaned = clean(text)
+    cleaned = dataclasses.replace(clean(text), trusted=trusted)
     return _read(cleaned.text, cleaned, numeric_hint, choice_hint)
+
+
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::\d{2})?\s*(?:\\text\{\s*)?([ap])?\.?\s*(?:m\.?)?\s*\}?$", re.IGNORECASE)
+_RATIO = re.compile(r"(?<![\\:]):(?!=)")
+# a name a value is given under: x_1, AB, |AB|, f(x), \frac{NO}{BO}, S_{MBCN}:S, (p, q)
+_NAME = r"(?:[A-Za-z]{1,4}(?:_\{?[\w,]+\}?)?(?:'|\^\{?\*\}?)?(?:\([A-Za-z]\))?|\\[a-zA-Z]+(?:_\{?\w+\}?)?)"
+_LABEL = re.compile(rf"^\s*(?:{_NAME}|\|{_NAME}\||\\frac\{{{_NAME}\}}\{{{_NAME}\}}|{_NAME}(?:\s*:\s*{_NAME})+"
+                    rf"|\(\s*{_NAME}(?:\s*,\s*{_NAME})+\s*\))\s*$")
+_DECIMAL_COMMA = re.compile(r"^[-+]?(?:0,\d+|\d+,(?:\d{1,2}|\d{4,}))$")  # 3,75 and 0,111; never 1,234
+
+
+def _label_names(label: str) -> tuple:
+    label = label.strip()
+    if label.startswith("(") and label.endswith(")"):
+        return tuple(n.strip() for n in label[1:-1].split(","))
+    return (re.sub(r"\s+", "", label),)
+
+
+def _read_labelled(text: str, flags: Cleaned, numeric_hint: bool):
+    """`name = value` where the name is not itself algebra; None for equations (`2x + 4y = 3`)."""
+    parts = split_top(text, _RELATION)
+    if len(parts) != 2 or not _LABEL.match(parts[0]):
+        return None
+    names = _label_names(parts[0])
+    value = _read(parts[1], flags, numeric_hint and len(names) == 1, False)
+    if isinstance(value, Scalar) and _is_symbol_text(parts[0]):
+        return None  # `x = 2` stays a relation: equivalence reads it as the value 2
+    if len(names) > 1 and not (isinstance(value, Items) and len(value.items) == len(names)
+                               or isinstance(value, Interval) and len(names) == 2):
+        return None
+    return Labelled(names, value)
 
 
 def _read(text: str, flags: Cleaned, numeric_hint: bool, choice_hint: bool):
@@ -178,6 +228,21 @@ def _read(text: str, flags: Cleaned, numeric_hint: bool, choice_hint: bool):
         raise NotReadable("empty answer")
     if text == "\\emptyset":
         return EmptySet()
+    clock = _CLOCK.match(text)
+    # "10:00", "09:15", "2:00 pm" are times; "7:32" is a ratio
+    if clock and (clock.group(3) or clock.group(2) == "00" or len(clock.group(1)) == 2):
+        hours, minutes = int(clock.group(1)), int(clock.group(2))
+        if hours <= 24 and minutes <= 59:
+            half = (clock.group(3) or "").lower()
+            return ClockTime((hours % 12 if half else hours % 24) * 60 + minutes, f"{half}m" if half else "")
+    if "=" in text and not _RELATION.sub("", text).count("="):  # only "=" signs, no < >
+        labelled = _read_labelled(text, flags, numeric_hint)
+        if labelled is not None:
+            return labelled
+    if text.startswith("{") and text.endswith("}") and _enclosed("(" + text[1:-1] + ")"):
+        text = text[1:-1].strip()  # {1,2,3} without backslashes is LaTeX grouping: a list
+    if numeric_hint and _DECIMAL_COMMA.match(text):
+        return _scalar(text.replace(",", "."), flags)
     if _ALL_REALS.match(text):
         return Interval(-sympy.oo, sympy.oo, False, False)
     unwrapped = unwrap_text(text)
@@ -202,8 +267,12 @@ def _read(text: str, flags: Cleaned, numeric_hint: bool, choice_hint: bool):
                 intervals.extend(Interval(i.value, i.value, True, True) for i in piece.items)  # {a} = [a, a]
             elif isinstance(piece, Interval):
                 intervals.append(piece)
+            elif isinstance(piece, EmptySet):
+                continue
             else:
                 raise NotReadable("a union of things that are not intervals")
+        if all(i.lo == i.hi for i in intervals):  # {1,2} \cup {3} is the finite set {1,2,3}
+            return Items("set", tuple(Scalar(i.lo) for i in intervals))
         return IntervalUnion(tuple(intervals))
     parts = split_top(text, _IN)
     if len(parts) == 2 and _is_symbol_text(parts[0]):
@@ -239,6 +308,9 @@ def _read(text: str, flags: Cleaned, numeric_hint: bool, choice_hint: bool):
         if not all(parts):
             raise NotReadable("empty item in a list")
         return Items("list", _flatten(_read(p, flags, numeric_hint, False) for p in parts))
+    parts = split_top(text, _RATIO)
+    if len(parts) > 1 and "=" not in text:
+        return Items("ratio", tuple(_read_leaf(p, flags, False) for p in parts))
     relation = _read_relation(text, flags)
     if relation is not None:
         return relation
@@ -300,10 +372,11 @@ def _read_leaf(text: str, flags: Cleaned, numeric_hint: bool):
     if numeric_hint:
         unit = _UNIT_TAIL.match(text)
         if unit:
-            return _scalar(unit.group("num"), flags)
+            return dataclasses.replace(_scalar(unit.group("num"), flags), unit=canonical_unit(unit.group("unit")))
         unit = _EXPRESSION_UNIT_TAIL.match(text) if len(text) <= MAX_UNIT_SCAN else None
         if unit:  # "\frac{1}{3} meters"
-            text = unit.group("expr")
+            tail = text[len(unit.group("expr")):]
+            return dataclasses.replace(_scalar(unit.group("expr"), flags), unit=canonical_unit(tail))
     if numeric_hint and text.lower() in _NUMBER_WORDS:
         return Scalar(sympy.Integer(_NUMBER_WORDS[text.lower()]), 0, flags.percent, flags.degrees)
     if _WORDS.match(text) and re.search(r"[A-Za-z]{3,}", text):
@@ -332,7 +405,9 @@ def _scalar(text: str, flags: Cleaned) -> Scalar:
         raise NotReadable(str(exc)) from None
     if not isinstance(expr, sympy.Expr):
         raise NotReadable(f"not an expression: {type(expr).__name__}")
-    return Scalar(guards.build(expr), _places(text) if decimal else 0, flags.percent, flags.degrees)
+    # decimal places count only for a plain decimal literal (the `_NUMBER` path above): "2.5 \\times 10^{-3}"
+    # is exact, not a rounding to one place
+    return Scalar(guards.build(expr, trusted=flags.trusted), 0, flags.percent, flags.degrees)
 
 
 _DECIMAL_PART = re.compile(r"\d\.(\d+)|(?<!\d)\.(\d+)")
@@ -358,3 +433,40 @@ def normalize_words(text: str) -> str:
     text = re.sub(r"[^a-z0-9]+", " ", text)
     text = " ".join(text.split())
     return _SYNONYMS.get(text, text)
+
+
+# Units that change a value when swapped: a known unit on both sides must be the same unit.
+_UNIT_NAMES = {
+    "mm": "mm", "millimeter": "mm", "millimeters": "mm", "millimetre": "mm", "millimetres": "mm",
+    "cm": "cm", "centimeter": "cm", "centimeters": "cm", "centimetre": "cm", "centimetres": "cm",
+    "m": "m", "meter": "m", "meters": "m", "metre": "m", "metres": "m",
+    "km": "km", "kilometer": "km", "kilometers": "km", "kilometre": "km", "kilometres": "km",
+    "in": "in", "inch": "in", "inches": "in", "ft": "ft", "foot": "ft", "feet": "ft",
+    "yd": "yd", "yard": "yd", "yards": "yd", "mi": "mi", "mile": "mi", "miles": "mi",
+    "mg": "mg", "g": "g", "gram": "g", "grams": "g", "kg": "kg", "kilogram": "kg", "kilograms": "kg",
+    "lb": "lb", "lbs": "lb", "pound": "lb", "pounds": "lb", "oz": "oz", "ounce": "oz", "ounces": "oz",
+    "ml": "ml", "l": "l", "liter": "l", "liters": "l", "litre": "l", "litres": "l",
+    "s": "s", "sec": "s", "second": "s", "seconds": "s", "min": "min", "minute": "min", "minutes": "min",
+    "h": "h", "hr": "h", "hrs": "h", "hour": "h", "hours": "h", "day": "day", "days": "day",
+    "week": "week", "weeks": "week", "year": "year", "years": "year",
+}
+
+
+def canonical_unit(text: str) -> str:
+    """"\\ cm^2", " square centimeters" -> "cm^2"; "" for words that are not a known unit."""
+    words = re.findall(r"[A-Za-z]+|\^\s*\{?\s*[23]|[²³]", text)
+    power = ""
+    names = []
+    for word in words:
+        if word.startswith("^") or word in "²³":
+            power = "^" + ("2" if "2" in word or word == "²" else "3")
+        elif word.lower() in ("square", "sq"):
+            power = "^2"
+        elif word.lower() in ("cubic", "cu"):
+            power = "^3"
+        else:
+            names.append(word)
+    if len(names) != 1:
+        return ""
+    name = names[0] if names[0] in _UNIT_NAMES else names[0].lower()
+    return _UNIT_NAMES[name] + power if name in _UNIT_NAMES else ""

@@ -1,10 +1,12 @@
 """Whether two answers (shapes from `answer.py`) say the same thing. Exact first.
 
-- Numbers: rationals compare exactly (1/2^99 is not 1/2^98). When either side
-  was *written* with a decimal point, it may be a rounding: it is accepted when
-  its relative error (to the larger of the two magnitudes) is at most
-  DECIMAL_REL_TOL = 1/1000 and its absolute error at most
-  one unit in its last written place (3.14 and 3.142 for pi; not 3.1, not 3.15).
+- Numbers: exact (1/2^99 is not 1/2^98; 336.1 is not 336; 1.41 is not sqrt(2)).
+  Approximation only as the problem allows: `metadata["tolerance"]`, a relative
+  tolerance, or a reference written as a plain decimal (7.78), which anything
+  that rounds to it at its written places matches. Integers match exactly.
+- Units: a known unit on both sides must be the same unit (336 mm^2 is not 336 cm^2).
+- Names: an answer that names its values (`y=2, x=1`) against a reference that
+  knows the names (its label, or `metadata["variables"]`) is compared by name.
 - Irrational constants: the difference is evaluated to 50 digits; a clear
   difference rejects; a zero difference must then be proven by exact
   simplification (numbers alone never prove equality).
@@ -16,41 +18,60 @@
   compare as `lhs - rhs` up to a nonzero constant factor, and `x = 2` stands for
   2 (a lone variable on one side); a list of several different values never
   matches a single value (hedging).
-- Percent, per problem (`metadata["percent"]`): "equal_fraction" (default: 50%
-  is 50 and also 0.5, so 60% answers 3/5), "number" (the sign is notation only:
-  50% is 50, not 0.5), "strict" (the sign must be there on both sides).
+- Percent, one reading per problem (`metadata["percent"]`): "number" (default:
+  the sign is notation, 50% is 50 and never 0.5), "fraction" (50% is 1/2 and
+  only that, so 60% answers 3/5), "strict" (the sign must be on both sides).
+- Clock times compare as times; ratios a:b proportionally or as the number a/b.
   Degrees: 30° is 30, and also pi/6 when the other side uses pi; a degree mark
   inside a trigonometric function converts to radians (sin 30° = 1/2).
 """
 from __future__ import annotations
 
 import random
+import re
 
 import sympy
 
-from proctor.graders.math.answer import (Choice, EmptySet, Interval, IntervalUnion, Items, MatrixAnswer, Relation, Scalar,
-                                 TextAnswer)
+from proctor.graders.math.answer import (Choice, ClockTime, EmptySet, Interval, IntervalUnion, Items, Labelled,
+                                         MatrixAnswer, Relation, Scalar, TextAnswer)
 
-DECIMAL_REL_TOL = sympy.Rational(1, 1000)
 PROBES = 4
 NUMERIC_DIGITS = 50
 MAX_SIMPLIFY_OPS = 250  # sympy.simplify only on differences smaller than this
-PERCENT_POLICIES = ("equal_fraction", "number", "strict")
+PERCENT_POLICIES = ("number", "fraction", "strict")
 _EMPTY_WORDS = {"no solution", "none", "empty set"}
 
 
 class Policy:
     def __init__(self, metadata: dict | None):
         metadata = metadata or {}
-        self.percent = metadata.get("percent", "equal_fraction")
+        self.percent = metadata.get("percent", "number")
         if self.percent not in PERCENT_POLICIES:
             raise ValueError(f"metadata percent={self.percent!r}; allowed: {', '.join(PERCENT_POLICIES)}")
         self.up_to_constant = bool(metadata.get("up_to_constant"))
+        tolerance = metadata.get("tolerance")
+        if tolerance is not None and (isinstance(tolerance, bool) or not isinstance(tolerance, (int, float))
+                                      or not 0 <= tolerance < 1):
+            raise ValueError(f"metadata tolerance={tolerance!r}; allowed: a relative tolerance in [0, 1)")
+        self.tolerance = tolerance or None
+        variables = metadata.get("variables")
+        self.variables = tuple(str(v) for v in variables) if isinstance(variables, (list, tuple)) else ()
 
 
 def equivalent(ref, ans, policy: Policy) -> bool:
     if ref == ans and not policy.up_to_constant:  # written the same way
         return True
+    named = _by_name(ref, ans, policy)
+    if named is not None:
+        return named
+    if isinstance(ref, Labelled):  # `(p,q)=(3,2)` answered `(3,2)`: the value is what is asked
+        ref = ref.value
+    if isinstance(ans, Labelled):
+        ans = ans.value
+    if isinstance(ref, ClockTime) or isinstance(ans, ClockTime):
+        return isinstance(ref, ClockTime) and isinstance(ans, ClockTime) and _same_time(ref, ans)
+    if isinstance(ref, Items) and ref.kind == "ratio" or isinstance(ans, Items) and ans.kind == "ratio":
+        return _ratio_vs(ref, ans, policy)
     if isinstance(ans, Items) and len(ans.items) == 1 and not isinstance(ref, Items):
         ans = ans.items[0]
     if isinstance(ref, Items) and len(ref.items) == 1 and not isinstance(ans, (Items, Interval)):
@@ -60,12 +81,12 @@ def equivalent(ref, ans, policy: Policy) -> bool:
     if isinstance(ref, Relation):
         return _relation_vs(ref, ans, policy)
     if isinstance(ref, (Interval, IntervalUnion)) and not (isinstance(ref, Interval) and ref.bare_pair):
-        return _same_intervals(_as_intervals(ref), _as_intervals(ans))
+        return _same_intervals(_as_intervals(ref), _as_intervals(ans), policy.tolerance)
     if isinstance(ref, Interval):  # "(a, b)": an open interval or a point, whichever the answer wrote
         if isinstance(ans, Interval) and ans.bare_pair:
             return _same_value(ref.lo, ans.lo) and _same_value(ref.hi, ans.hi)
         pair = Items("tuple", (Scalar(ref.lo), Scalar(ref.hi)))
-        return (_same_intervals(_as_intervals(ref), _as_intervals(ans))
+        return (_same_intervals(_as_intervals(ref), _as_intervals(ans), policy.tolerance)
                 or _items_vs(pair, ans, policy))
     if isinstance(ref, Items):
         return _items_vs(ref, ans, policy)
@@ -127,15 +148,16 @@ def _scalar_vs(ref: Scalar, ans, policy: Policy) -> bool:
 
 
 def _same_scalar(ref: Scalar, ans: Scalar, policy: Policy) -> bool:
-    places = max(ref.decimal_places, ans.decimal_places)
+    places = ref.decimal_places if not ref.value.is_Integer else 0  # integers match exactly
+    if ref.unit and ans.unit and ref.unit != ans.unit:
+        return False  # 336 mm^2 is not 336 cm^2
     if policy.percent == "strict" and ref.percent != ans.percent:
         return False
-    candidates = [(ref.value, ans.value)]
-    if policy.percent == "equal_fraction" and ref.percent != ans.percent:
-        if ref.percent:
-            candidates.append((ref.value / 100, ans.value))
-        else:
-            candidates.append((ref.value, ans.value / 100))
+    ref_value, ans_value = ref.value, ans.value
+    if policy.percent == "fraction":  # one reading: 50% is 1/2, and only that
+        ref_value = ref_value / 100 if ref.percent else ref_value
+        ans_value = ans_value / 100 if ans.percent else ans_value
+    candidates = [(ref_value, ans_value)]
     if ref.degrees != ans.degrees:
         if ref.degrees and ans.value.has(sympy.pi):
             candidates.append((ref.value * sympy.pi / 180, ans.value))
@@ -145,13 +167,18 @@ def _same_scalar(ref: Scalar, ans: Scalar, policy: Policy) -> bool:
         if policy.up_to_constant:
             if _differ_by_constant(a, b):
                 return True
-        elif _same_value(a, b, places):
+        elif _same_value(a, b, places, policy.tolerance):
             return True
     return False
 
 
-def _same_value(a, b, places: int = 0) -> bool:
-    """a == b as numbers or expressions; `places` > 0 allows a written decimal's rounding."""
+def _same_value(a, b, places: int = 0, tolerance=None) -> bool:
+    """a (the reference) == b (the answer) as numbers or expressions.
+
+    Exact unless the policy allows otherwise: `places` > 0 when the reference was itself written as a
+    decimal with that many places (an answer that rounds to it is right); `tolerance` is the problem's
+    relative tolerance (metadata). Without either, 1.41 is not sqrt(2) and 336.1 is not 336.
+    """
     if a == b:
         return True
     if a.has(sympy.oo, -sympy.oo, sympy.zoo, sympy.nan) or b.has(sympy.oo, -sympy.oo, sympy.zoo, sympy.nan):
@@ -162,32 +189,30 @@ def _same_value(a, b, places: int = 0) -> bool:
         return False
     if diff == 0:
         return True
+    if diff.has(sympy.Sum):  # a recurrence under symbolic bounds: equal only as written (up to order)
+        return False
     if not diff.free_symbols:
-        return _same_number(a, b, diff, places)
-    if places:  # a written decimal may be a rounding: the probes at its tolerance decide
-        return _probe_equal(diff, a, b, tolerance=DECIMAL_REL_TOL)
+        return _same_number(a, b, diff, places, tolerance)
+    if tolerance:  # the problem allows approximate coefficients: the probes at its tolerance decide
+        return _probe_equal(diff, a, b, tolerance=float(tolerance))
     return _probe_equal(diff, a, b) and _proven_zero(diff)
 
 
-def _same_number(a, b, diff, places: int) -> bool:
-    if diff.is_Rational:
-        if not places:
-            return False  # exact rationals: no tolerance
-        if b.is_Rational:  # decide exactly: 0.333 vs 1/3 sits right on the tolerance
-            scale = max(abs(a), abs(b))
-            return abs(diff) <= DECIMAL_REL_TOL * scale and abs(diff) <= sympy.Rational(1, 10 ** places)
+def _same_number(a, b, diff, places: int, tolerance) -> bool:
+    if diff.is_Rational and not places and not tolerance:
+        return False  # exact rationals, no allowance: 336.1 is not 336, 0.0833 is not 1/12
     try:
-        value = sympy.N(diff, NUMERIC_DIGITS)
-        scale = max(abs(sympy.N(a, NUMERIC_DIGITS)), abs(sympy.N(b, NUMERIC_DIGITS)))
+        value = abs(sympy.N(diff, NUMERIC_DIGITS))
+        scale = abs(sympy.N(a, NUMERIC_DIGITS))
     except (ValueError, TypeError, ArithmeticError):
         return False
     if not value.is_number or value.has(sympy.nan, sympy.zoo):
         return False
-    magnitude = abs(value)
-    if places:
-        unit = sympy.Rational(1, 10 ** min(places, 40))
-        return bool(magnitude <= DECIMAL_REL_TOL * scale and magnitude <= unit)
-    if magnitude > sympy.Float(10) ** (-NUMERIC_DIGITS + 10) * max(scale, 1):
+    if tolerance:
+        return bool(value <= sympy.Float(tolerance) * (scale if scale else 1))
+    if places:  # the reference 7.78 stands for anything that rounds to it
+        return bool(value <= sympy.Rational(1, 2 * 10 ** min(places, 40)))
+    if value > sympy.Float(10) ** (-NUMERIC_DIGITS + 10) * max(scale, 1):
         return False
     return _proven_zero(diff)
 
@@ -386,13 +411,13 @@ def _solve_linear(difference, var, op):
     return -b / a, (op if a > 0 else _FLIP[op])
 
 
-def _same_intervals(refs, answers) -> bool:
+def _same_intervals(refs, answers, tolerance=None) -> bool:
     if refs is None or answers is None or len(refs) != len(answers):
         return False
     remaining = list(answers)
     for r in refs:
         for a in remaining:
-            if _same_interval(r, a):
+            if _same_interval(r, a, tolerance):
                 remaining.remove(a)
                 break
         else:
@@ -400,9 +425,9 @@ def _same_intervals(refs, answers) -> bool:
     return True
 
 
-def _same_interval(r: Interval, a: Interval) -> bool:
-    places = max(r.decimal_places, a.decimal_places)
-    if not (_same_value(r.lo, a.lo, places) and _same_value(r.hi, a.hi, places)):
+def _same_interval(r: Interval, a: Interval, tolerance=None) -> bool:
+    places = r.decimal_places
+    if not (_same_value(r.lo, a.lo, places, tolerance) and _same_value(r.hi, a.hi, places, tolerance)):
         return False
     left_ok = r.left_closed == a.left_closed or r.lo == -sympy.oo
     right_ok = r.right_closed == a.right_closed or r.hi == sympy.oo
@@ -412,7 +437,7 @@ def _same_interval(r: Interval, a: Interval) -> bool:
 def _relation_vs(ref: Relation, ans, policy: Policy) -> bool:
     ref_intervals = _relation_intervals(ref)
     if ref_intervals is not None:
-        return _same_intervals(ref_intervals, _as_intervals(ans))
+        return _same_intervals(ref_intervals, _as_intervals(ans), policy.tolerance)
     if set(ref.ops) == {"="} and len(ref.sides) == 2:
         value = _assigned_value(ref)
         if isinstance(ans, Relation) and set(ans.ops) == {"="} and len(ans.sides) == 2:
@@ -466,3 +491,85 @@ def _same_inequality(ref: Relation, ans: Relation) -> bool:
         return True
     ratio = _constant_ratio(d1, d2)
     return ratio is not None and bool(ratio > 0)
+
+
+# -- names, clock times, ratios --------------------------------------------------
+
+def _name(text) -> str:
+    return re.sub(r"[\s{}]", "", str(text))
+
+
+def _named_values(ans):
+    """{name: value} when the answer names every value it gives (`y=2, x=1`, `(x, y) = (1, 2)`);
+    None when it names none; False when a name repeats (`x=1, x=2` names x twice)."""
+    if isinstance(ans, Labelled):
+        if len(ans.names) > 1 and isinstance(ans.value, Items):
+            pairs = list(zip(ans.names, ans.value.items))
+        elif len(ans.names) == 2 and isinstance(ans.value, Interval):
+            pairs = list(zip(ans.names, (Scalar(ans.value.lo), Scalar(ans.value.hi))))
+        else:
+            pairs = [(ans.names[0], ans.value)]
+    elif isinstance(ans, Items) and ans.kind in ("list", "tuple") and ans.items and all(
+            isinstance(i, Relation) and i.ops == ("=",) and _lone_symbol(i.sides[0]) for i in ans.items):
+        pairs = [(i.sides[0], Scalar(i.sides[1])) for i in ans.items]
+    elif isinstance(ans, Relation) and ans.ops == ("=",) and _lone_symbol(ans.sides[0]):
+        pairs = [(ans.sides[0], Scalar(ans.sides[1]))]
+    else:
+        return None
+    names = [_name(n) for n, _ in pairs]
+    if len(set(names)) != len(names):
+        return False
+    return dict(zip(names, (v for _, v in pairs)))
+
+
+def _reference_names(ref, policy: Policy):
+    """{name: value} for a reference that names its values, from its own label or metadata["variables"]."""
+    if isinstance(ref, Labelled):
+        return _named_values(ref) or None
+    if policy.variables and isinstance(ref, Items) and ref.kind == "tuple" and len(ref.items) == len(policy.variables):
+        return dict(zip((_name(v) for v in policy.variables), ref.items))
+    if policy.variables and isinstance(ref, Interval) and ref.bare_pair and len(policy.variables) == 2:
+        return dict(zip((_name(v) for v in policy.variables), (Scalar(ref.lo), Scalar(ref.hi))))
+    return None
+
+
+def _by_name(ref, ans, policy: Policy):
+    """When the answer names its values and the reference knows the names, the names decide:
+    `y=b, x=a` answers (x, y) = (a, b), and `y=a, x=b` or `p=a, q=b` do not. None: names do not apply."""
+    expected = _reference_names(ref, policy)
+    if not expected or len(expected) < 2 and not isinstance(ref, Labelled):
+        return None
+    given = _named_values(ans)
+    if given is None:
+        return None
+    if given is False or set(given) != set(expected):
+        if len(expected) == 1 and given and len(given) == 1:
+            return None  # `AB = 4` answered `x = 4`: one value, named differently; the value decides
+        return False
+    return all(equivalent(expected[name], given[name], policy) for name in expected)
+
+
+def _same_time(ref: ClockTime, ans: ClockTime) -> bool:
+    def minutes(t: ClockTime) -> int:
+        return t.minutes + (720 if t.half_day == "pm" else 0)
+    if ref.half_day and ans.half_day or not ref.half_day and not ans.half_day:
+        return minutes(ref) == minutes(ans)
+    return minutes(ref) % 720 == minutes(ans) % 720  # 2:00 pm answers 14:00
+
+
+def _ratio_vs(ref, ans, policy: Policy) -> bool:
+    """a:b against c:d (proportional) or against the number a/b."""
+    def parts(x):
+        if isinstance(x, Items) and x.kind == "ratio" and all(isinstance(i, Scalar) for i in x.items):
+            return [i.value for i in x.items]
+        return None
+    r, a = parts(ref), parts(ans)
+    if r is not None and a is not None:
+        if len(r) != len(a) or any(v == 0 for v in r + a):
+            return False
+        return all(_same_value(r[i] * a[0], a[i] * r[0]) for i in range(1, len(r)))
+    ratio, other = (r, ans) if r is not None else (a, ref)
+    if ratio is None or len(ratio) != 2 or ratio[1] == 0 or not isinstance(other, Scalar):
+        return False
+    value = Scalar(ratio[0] / ratio[1])
+    return _same_scalar(value, other, policy) if r is not None else _same_scalar(other, value, policy)

@@ -29,54 +29,118 @@ _STATEMENT = re.compile(r"\b(?:final answer|answer|correct (?:choice|option))\b\
 _SENTENCE_END = re.compile(r"\.\s+(?=[A-Z])|\.\s*$")
 _MATH_SPAN = re.compile(r"\$\$(.{1,2000}?)\$\$|(?<!\\)\$(.{1,2000}?)(?<!\\)\$|\\\((.{1,2000}?)\\\)|\\\[(.{1,2000}?)\\\]",
                         re.DOTALL)
-# A number as models write one (1,234 / -2.5 / 3/4); the grader also takes it from a prose answer statement.
-NUMBER = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*/\s*\d+)?")
+# A number as models write one: 1,234 / 12 500 / 12\,500 / -2.5 / .25 / 3,75 (decimal comma) / 6.02e23 / 3/4.
+# The grader also takes it from a prose answer statement; `plain_number` spells it for the reader.
+NUMBER = re.compile(
+    r"(?<![\w.])[-+]?(?:\d{1,3}(?:(?:,|\\,|\\ |\u2009|\u202f| )\d{3})+(?![\d,])|\d+|(?=\.\d))"
+    r"(?:\.\d+|,\d{1,2}(?![\d,])|,\d{4,}(?![\d,]))?(?:[eE][-+]?\d{1,4}(?![\w.]))?(?:\s*/\s*\d+)?")
+_GROUPING = re.compile(r"(?<=\d)(?:,|\\,|\\ |\u2009|\u202f| )(?=\d{3}(?!\d))")
+_DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d{1,2}$|\d{4,}$)")
+
+
+def plain_number(text: str) -> str:
+    """A NUMBER match as the reader takes it: "12 500" -> "12500", "3,75" -> "3.75", ".25" stays."""
+    text = _GROUPING.sub("", text.strip())
+    return _DECIMAL_COMMA.sub(".", text)
 _UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
 
 
 @dataclass(frozen=True)
 class Found:
     text: str
-    source: str  # "boxed", "boxes side by side", "answer statement", "last math", "last number"
+    source: str  # "boxed", "boxes side by side", "answer statement", "whole answer", "last math", "last number"
 
 
-def find_answer(completion: str) -> Found | None:
-    """The answer text and where it was found; raises graders.extract.Unclosed for a truncated last box."""
+_PROSE_WORD = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")
+_MATH_WORDS = {"and", "sin", "cos", "tan", "cot", "sec", "csc", "log", "exp", "abs", "max", "min", "gcd", "lcm",
+               "mod", "pmod", "cup", "cap", "neq", "leq", "geq", "dots", "ldots", "cdots", "pi", "mathbb", "textbf",
+               "operatorname", "tfrac", "mbox", "sqrt", "frac", "dfrac", "tfrac", "cdot", "times", "infty", "left", "right", "text", "mathrm", "begin",
+               "pmatrix", "bmatrix", "matrix", "array", "cases", "quad", "qquad", "sinh", "cosh", "tanh", "arcsin",
+               "arccos", "arctan", "emptyset", "varnothing", "approx", "boxed", "circ", "infinity"}
+WHOLE_ANSWER_CHARS = 300  # a completion this short with no prose in it is the answer itself
+
+
+def _is_formula(text: str) -> bool:
+    return all(word.lower() in _MATH_WORDS for word in _PROSE_WORD.findall(text))
+
+
+def _statement(completion: str, finished_only: bool) -> str | None:
+    statements = list(_STATEMENT.finditer(completion))
+    if not statements:
+        return None
+    start = statements[-1].end()
+    end = completion.find("\n", start)
+    line = completion[start:] if end < 0 else completion[start:end]
+    stop = _SENTENCE_END.search(line)
+    if finished_only and stop is None and end < 0:
+        return None  # the statement runs into the cut: its end was never written
+    if stop:
+        line = line[:stop.start()]
+    line = _UNESCAPED_DOLLAR.sub("", line).strip().strip("*_").strip()  # markdown bold/emphasis around it
+    return line or None
+
+
+def _spans_side_by_side(text: str, spans: list[tuple[int, int, str]], source: str) -> Found:
+    """The last span, with the spans before it that only connectors separate (`$x=1$ and $x=-4$`)."""
+    group = [spans[-1]]
+    size = len(spans[-1][2])
+    for span in reversed(spans[:-1]):
+        gap = text[span[1]:group[-1][0]]
+        if len(gap) > MAX_GAP or not _CONNECTOR.match(gap) or size > MAX_GROUP_CHARS:
+            break
+        group.append(span)
+        size += len(span[2]) + 2
+    group.reverse()
+    if len(group) == 1:
+        return Found(group[0][2].strip(), source)
+    return Found(", ".join(s[2].strip() for s in group), source + "s side by side")
+
+
+def find_answer(completion: str, explicit_only: bool = False) -> Found | None:
+    """The answer text and where it was found; raises graders.extract.Unclosed for a truncated last box.
+
+    `explicit_only`: the text was cut off (by length, or it looks cut): only a closed box or a finished
+    answer statement counts; the fallbacks (last math, last number) would read the half-written work.
+    """
     spans = boxed_spans(completion)
     if spans:
-        group = [spans[-1]]  # built backwards, from the last box
-        size = len(spans[-1][2])
-        for span in reversed(spans[:-1]):
-            gap = completion[span[1]:group[-1][0]]
-            if len(gap) > MAX_GAP or not _CONNECTOR.match(gap) or size > MAX_GROUP_CHARS:
-                break
-            group.append(span)
-            size += len(span[2]) + 2
-        group.reverse()
-        if len(group) == 1:
-            return Found(group[0][2].strip(), "boxed")
-        return Found(", ".join(s[2].strip() for s in group), "boxes side by side")
-    statements = list(_STATEMENT.finditer(completion))
-    if statements:
-        start = statements[-1].end()
-        end = completion.find("\n", start)
-        line = completion[start:] if end < 0 else completion[start:end]
-        stop = _SENTENCE_END.search(line)
-        if stop:
-            line = line[:stop.start()]
-        line = _UNESCAPED_DOLLAR.sub("", line).strip().strip("*").strip()  # markdown bold around it
-        if line:
-            return Found(line, "answer statement")
+        found = _spans_side_by_side(completion, spans, "boxed")
+        return Found(found.text, "boxes side by side") if found.source != "boxed" else found
+    line = _statement(completion, finished_only=explicit_only)
+    if line:
+        return Found(line, "answer statement")
+    if explicit_only:
+        return None
+    stripped = completion.strip()
+    if len(stripped) <= WHOLE_ANSWER_CHARS and _is_formula(stripped) and not _UNESCAPED_DOLLAR.search(stripped):
+        return Found(stripped, "whole answer")
     tail = completion[-TAIL_CHARS:]  # keeps the lazy span regex linear on a 1 MB text
-    last_math = None
-    for last_math in _MATH_SPAN.finditer(tail):
-        pass
+    maths = [(m.start(), m.end(), next(g for g in m.groups() if g is not None)) for m in _MATH_SPAN.finditer(tail)]
     last_number = None
     for last_number in NUMBER.finditer(tail):
         pass
-    if last_math and (not last_number or last_math.end() >= last_number.end()):
-        inner = next(g for g in last_math.groups() if g is not None)
-        return Found(inner.strip(), "last math")
+    if maths and (not last_number or maths[-1][1] >= last_number.end()):
+        found = _spans_side_by_side(tail, maths, "last math")
+        return found
     if last_number:
-        return Found(last_number.group(0), "last number")
+        return Found(plain_number(_exact_before_approximation(tail, last_number).group(0)), "last number")
     return None
+
+
+_APPROXIMATELY = re.compile(r"\s*(?:≈|\\approx|\\sim|~|is about|is approximately)\s*$")
+
+
+def _exact_before_approximation(text: str, last: re.Match) -> re.Match:
+    """"1/6 ≈ 0.1667": the exact value written before its rounding is the answer."""
+    before = text[max(0, last.start() - 40):last.start()]
+    approx = _APPROXIMATELY.search(before)
+    if not approx:
+        return last
+    head = text[:last.start() - (len(before) - approx.start())]
+    exact = None
+    for exact in NUMBER.finditer(head[-200:]):
+        pass
+    if exact is None or exact.end() != len(head[-200:]):
+        return last
+    offset = len(head) - len(head[-200:])
+    return NUMBER.match(text, offset + exact.start()) or last

@@ -8,8 +8,12 @@ Extraction (graders/math/extract.py), first rule that applies:
 2. else the rest of the sentence after the last "final answer is" /
    "answer is" / "Answer:" / "correct choice is"; when that is prose rather
    than a formula ("The volume of $V$ is 120"), its last number;
-3. else the last math span or the last number (in the final 4,000 characters),
-   whichever comes later.
+3. else the last math span (with the spans side by side before it) or the last
+   number (in the final 4,000 characters), whichever comes later; a short
+   completion with no prose is read whole.
+A completion cut by the length limit (`finish_reason="length"`, or text that stops
+mid-formula when no finish reason is known) is graded on rule 1 or a finished
+rule 2 only. An answer statement written as code is unparsable.
 `extracted` in the verdict is exactly the text that was read.
 
 Reading: LaTeX through latex2sympy2_extended (number tokens rebuilt without
@@ -27,8 +31,11 @@ around a number, multiple-choice letters, text answers. A list of different
 values offered for a single-valued reference ("3 or 4") is incorrect.
 
 Per-problem policy in `problem.metadata` (all optional):
-- "percent": "equal_fraction" (default: 50\\% is 50 and also 0.5), "number"
-  (50\\% is 50 only), "strict" (the percent sign must match);
+- "percent": one reading per problem: "number" (default: 50\\% is 50, never 0.5),
+  "fraction" (50\\% is 1/2 only), "strict" (the percent sign must match);
+- "tolerance": a relative tolerance; without it a decimal never matches an exact
+  irrational or non-terminating value (1.41 is not sqrt 2), and integers match exactly;
+- "variables": the names of a tuple answer's members (math.system): names decide;
 - "up_to_constant": true: any expression differing from the reference by a
   constant is right (indefinite integrals; a `+ C` is ignored);
 - "answer_form": "expanded" | "factored": an equal expression in the other
@@ -42,10 +49,10 @@ import sympy
 
 from proctor import graders
 from proctor.graders.base import Grader
-from proctor.graders.extract import MAX_COMPLETION_CHARS, Unclosed
+from proctor.graders.extract import Unclosed, is_cut, is_hedge, looks_like_code
 from proctor.graders.math.answer import Choice, NotReadable, Scalar, read_answer
 from proctor.graders.math.equivalence import Policy, equivalent
-from proctor.graders.math.extract import NUMBER, find_answer
+from proctor.graders.math.extract import NUMBER, find_answer, plain_number
 from proctor.graders.math.guards import TooLarge, Unsupported
 
 SHOWN_CHARS = 300
@@ -54,7 +61,7 @@ SHOWN_CHARS = 300
 @lru_cache(maxsize=8192)
 def read_reference(text: str):
     """References repeat across samples of one problem: read each once."""
-    return read_answer(text, numeric_hint=True)  # "1,234" and "15 cm^2" are numbers
+    return read_answer(text, numeric_hint=True, trusted=True)  # "1,234" and "15 cm^2" are numbers
 
 
 def _is_expanded(expr) -> bool:
@@ -84,54 +91,64 @@ def _is_number(ref) -> bool:
 
 @graders.register("math")
 class MathGrader(Grader):
-    version = "1"
+    name = "math"
+    version = "2"
+    uses_finish_reason = True
 
-    def grade(self, problem, completion):
+    def check(self, problem, completion, *, finish_reason=None):
         try:
             policy = Policy(problem.metadata)
         except ValueError as exc:
-            return graders.Verdict.error(str(exc))
+            return graders.Verdict.error(reason=str(exc))
         try:
             ref = read_reference(str(problem.reference))
         except (NotReadable, TooLarge, Unsupported, RecursionError) as exc:
-            return graders.Verdict.error(f"reference {str(problem.reference)[:80]!r} is not readable: {exc}")
-        if not isinstance(completion, str):
-            return graders.Verdict.unparsable("completion is not text")
-        if len(completion) > MAX_COMPLETION_CHARS:
-            return graders.Verdict.unparsable(f"too large: completion longer than {MAX_COMPLETION_CHARS} characters")
+            return graders.Verdict.error(reason=f"reference {str(problem.reference)[:80]!r} is not readable: {exc}")
+        cut = is_cut(completion, finish_reason)
         try:
-            found = find_answer(completion)
+            found = find_answer(completion, explicit_only=cut)
         except Unclosed:
-            return graders.Verdict.unparsable("the last \\boxed{ is never closed (truncated output?)")
+            return graders.Verdict.unparsable(reason="the last \\boxed{ is never closed (truncated output?)")
         if found is None:
-            return graders.Verdict.unparsable("no answer found")
+            if cut:
+                return graders.Verdict.unparsable(reason="cut off before a final answer was stated (no closed box or "
+                                                         "finished answer statement)")
+            return graders.Verdict.unparsable(reason="no answer found")
+        if found.source == "answer statement" and looks_like_code(found.text):
+            return graders.Verdict.unparsable(reason="answer statement: code, not a mathematical answer",
+                                              extracted=found.text[:SHOWN_CHARS])
         shown = found.text if len(found.text) <= SHOWN_CHARS else found.text[:SHOWN_CHARS] + "..."
         try:
             ans = read_answer(found.text, numeric_hint=_is_number(ref), choice_hint=isinstance(ref, Choice))
         except NotReadable as exc:
             # "The volume of $ABCD$ is 120": a sentence, not a formula; its last number is the answer
-            numbers = NUMBER.findall(found.text) if found.source == "answer statement" else []
+            prose = found.source == "answer statement" and not cut and not is_hedge(found.text)
+            numbers = NUMBER.findall(found.text) if prose else []
             if not numbers:
-                return graders.Verdict.unparsable(f"{found.source}: {exc}", extracted=shown)
-            shown = numbers[-1]
+                return graders.Verdict.unparsable(reason=f"{found.source}: {exc}", extracted=shown)
+            shown = plain_number(numbers[-1])
             try:
                 ans = read_answer(shown, numeric_hint=True)
             except (NotReadable, TooLarge, Unsupported) as inner:
-                return graders.Verdict.unparsable(f"{found.source}: {inner}", extracted=shown)
+                return graders.Verdict.unparsable(reason=f"{found.source}: {inner}", extracted=shown)
         except (TooLarge, Unsupported) as exc:
-            return graders.Verdict.unparsable(f"{found.source}: {exc}", extracted=shown)
+            return graders.Verdict.unparsable(reason=f"{found.source}: {exc}", extracted=shown)
         except (RecursionError, MemoryError, OverflowError, ValueError, TypeError) as exc:
-            return graders.Verdict.unparsable(f"{found.source}: cannot read ({type(exc).__name__})", extracted=shown)
+            return graders.Verdict.unparsable(reason=f"{found.source}: cannot read ({type(exc).__name__})",
+                                              extracted=shown)
         try:
             same = equivalent(ref, ans, policy)
         except (TooLarge, Unsupported) as exc:
-            return graders.Verdict.unparsable(f"{found.source}: {exc}", extracted=shown)
+            return graders.Verdict.unparsable(reason=f"{found.source}: {exc}", extracted=shown)
         except Exception as exc:  # sympy can fail on odd inputs; that is the grader's failure
-            return graders.Verdict.error(f"comparison failed: {type(exc).__name__}: {str(exc)[:120]}")
+            return graders.Verdict.error(reason=f"comparison failed: {type(exc).__name__}: {str(exc)[:120]}")
         if same and not _in_asked_form(ans, ref, problem.metadata.get("answer_form")):
             return graders.Verdict.incorrect(
-                shown, f"equal to the reference but not {problem.metadata['answer_form']} as asked ({found.source})",
+                extracted=shown,
+                reason=f"equal to the reference but not {problem.metadata['answer_form']} as asked ({found.source})",
                 source=found.source)
         if same:
-            return graders.Verdict.correct(shown, f"equals the reference ({found.source})", source=found.source)
-        return graders.Verdict.incorrect(shown, f"differs from the reference ({found.source})", source=found.source)
+            return graders.Verdict.correct(extracted=shown, reason=f"equals the reference ({found.source})",
+                                           source=found.source)
+        return graders.Verdict.incorrect(extracted=shown, reason=f"differs from the reference ({found.source})",
+                                         source=found.source)

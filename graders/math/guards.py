@@ -11,6 +11,7 @@ Two layers:
 from __future__ import annotations
 
 import math
+import re
 from fractions import Fraction
 
 import sympy
@@ -24,6 +25,11 @@ MAX_NODES = 4_000           # sympy tree size
 MAX_INT_BITS = 120_000      # about 36,000 digits: 2006! (19,000 bits) passes, (10^8)! does not
 MAX_FACTORIAL_ARG = 6_000
 MAX_SYMBOLIC_EXPONENT = 120  # (x+1)^n with larger n is not expanded
+MAX_EXP_ARGUMENT = 10_000   # exp(x), cosh(x), e^x with |x| beyond this: exp(exp(100)) is refused unevaluated
+MAX_PLUS_MINUS = 4          # each \\pm doubles the values read: 4 give 16, 20 would give 2^20
+MAX_NESTED_BOXES = 2        # \\boxed inside a box inside a box: layout, never an answer
+MAX_SUM_TERMS = 200         # a finite sum in an answer is added term by term up to this many terms
+MAX_TRUSTED_SUM_TERMS = 10_000  # a reference (trusted problem data) may sum more
 
 
 class TooLarge(ValueError):
@@ -34,9 +40,20 @@ class Unsupported(ValueError):
     """The answer uses a construct the grader does not evaluate (e.g. an unevaluated integral)."""
 
 
+_PLUS_MINUS = re.compile(r"\\(?:pm|mp)(?![a-zA-Z])|±|∓")
+_BOXED = re.compile(r"\\(?:boxed|fbox)\s*\{")
+
+
 def check_text(text: str) -> None:
+    """Refusals that need no parsing: length, bracket depth, `\\pm` chains, nested boxes, arrow notation."""
     if len(text) > MAX_ANSWER_CHARS:
         raise TooLarge(f"too large: answer of {len(text)} characters (limit {MAX_ANSWER_CHARS})")
+    if "\\uparrow" in text or "↑" in text:
+        raise TooLarge("too large: Knuth arrow notation (tetration) is not evaluated")
+    if len(_PLUS_MINUS.findall(text)) > MAX_PLUS_MINUS:
+        raise TooLarge(f"too large: more than {MAX_PLUS_MINUS} \\pm signs (2^n values)")
+    if len(_BOXED.findall(text)) > MAX_NESTED_BOXES:
+        raise TooLarge(f"too large: more than {MAX_NESTED_BOXES} boxes inside the answer")
     depth = 0
     deepest = 0
     for ch in text:
@@ -93,8 +110,13 @@ _SPECIAL = (sympy.core.numbers.Infinity, sympy.core.numbers.NegativeInfinity,
             sympy.core.numbers.ComplexInfinity, sympy.core.numbers.NaN)
 
 
-def build(expr, _count=None):
-    """Evaluate an unevaluated sympy tree under the bounds above; raise TooLarge/Unsupported."""
+def build(expr, _count=None, trusted: bool = False):
+    """Evaluate an unevaluated sympy tree under the bounds above; raise TooLarge/Unsupported.
+
+    `trusted`: the tree is a reference (problem data, not model text): a definite integral is
+    evaluated and a finite sum may be longer. A model's sum is added term by term under the same
+    bounds as everything else; a model's integral is not evaluated.
+    """
     if _count is None:
         _count = [0]
     _count[0] += 1
@@ -105,8 +127,12 @@ def build(expr, _count=None):
             raise TooLarge("too large: integer beyond bounds")
         return expr
     if isinstance(expr, sympy.UnevaluatedExpr):
-        return build(expr.args[0], _count)
-    args = [build(arg, _count) for arg in expr.args]
+        return build(expr.args[0], _count, trusted)
+    if isinstance(expr, sympy.Sum):
+        return _build_sum(expr, _count, trusted)
+    if isinstance(expr, sympy.Integral):
+        return _build_integral(expr, _count, trusted)
+    args = [build(arg, _count, trusted) for arg in expr.args]
     func = expr.func
     if func is sympy.Add:
         return sympy.Add(*args)
@@ -129,6 +155,8 @@ def build(expr, _count=None):
         if n.is_number and (not n.is_Integer or abs(int(n)) > MAX_FACTORIAL_ARG):
             raise TooLarge(f"too large: binomial({n}, {k})")
         return sympy.binomial(n, k)
+    if func in _GROWING and args[0].is_number:
+        _check_exp_argument(args[0])
     if func in _FUNCTIONS:
         return func(*args)
     if func in (sympy.Max, sympy.Min, sympy.gcd, sympy.lcm):
@@ -157,7 +185,9 @@ def _check_power(base, exponent) -> None:
         if not base.is_Symbol and e > MAX_SYMBOLIC_EXPONENT:
             raise TooLarge(f"too large: power of a sum with exponent {_short(exponent)}")
         return
-    # irrational or float exponents stay symbolic; mpmath bounds their evaluation
+    if base.is_number and not (base.is_Rational and abs(base) <= 1):
+        _check_exp_argument(exponent)  # e^{e^{100}}: the exponent's size is bounded like exp's argument
+    # other irrational or float exponents stay symbolic; mpmath bounds their evaluation
 
 
 def _short(value) -> str:
@@ -165,3 +195,58 @@ def _short(value) -> str:
     if value.is_Integer and int(value).bit_length() > 64:
         return f"a {int(value).bit_length()}-bit integer"
     return str(value)
+
+
+_GROWING = {sympy.exp, sympy.sinh, sympy.cosh}
+
+
+def _check_exp_argument(argument) -> None:
+    """exp(x) for |x| > MAX_EXP_ARGUMENT is refused. The argument was itself built under these
+    bounds, so a 15-digit estimate of it is cheap; exp(exp(100)) stops at the second level."""
+    try:
+        size = abs(complex(sympy.N(argument, 15)))
+    except (TypeError, ValueError, ArithmeticError, OverflowError):
+        raise TooLarge("too large: exponential of a number that cannot be sized") from None
+    if not size <= MAX_EXP_ARGUMENT:  # also catches nan
+        raise TooLarge(f"too large: exponential of a number beyond {MAX_EXP_ARGUMENT}")
+
+
+def _integer_bound(value, trusted: bool):
+    if not (value.is_Integer and abs(int(value)) <= 10**9):
+        return None
+    return int(value)
+
+
+def _build_sum(expr, count, trusted: bool):
+    """sum_{k=a}^{b} f(k): added term by term when a, b are integers and b - a is small; with
+    symbolic bounds (a recurrence such as F_n = sum F_k F_{n-k-1}) it stays an unevaluated Sum."""
+    body, *limits = expr.args
+    if len(limits) != 1 or len(limits[0]) != 3:
+        raise Unsupported("a sum without lower and upper bounds is not a closed-form answer")
+    var, low, high = (build(x, count, trusted) if i else x for i, x in enumerate(limits[0]))
+    lo, hi = _integer_bound(low, trusted), _integer_bound(high, trusted)
+    if lo is None or hi is None:
+        if low.free_symbols or high.free_symbols:
+            return sympy.Sum(build(body, count, trusted), (var, low, high))
+        raise Unsupported("a sum with bounds that are not integers")
+    limit = MAX_TRUSTED_SUM_TERMS if trusted else MAX_SUM_TERMS
+    if hi - lo + 1 > limit:
+        raise TooLarge(f"too large: a sum of {hi - lo + 1} terms (limit {limit})")
+    terms = [build(body.xreplace({var: sympy.Integer(k)}), count, trusted) for k in range(lo, hi + 1)]
+    return sympy.Add(*terms)
+
+
+def _build_integral(expr, count, trusted: bool):
+    """A definite integral in a reference (trusted problem data) is evaluated exactly; in a model's
+    answer it is refused: an antiderivative search is unbounded work."""
+    if not trusted:
+        raise Unsupported("an unevaluated integral is not a closed-form answer")
+    body, *limits = expr.args
+    if not all(len(limit) == 3 for limit in limits):
+        raise Unsupported("an indefinite integral is not a value")
+    built = sympy.Integral(build(body, count, trusted),
+                           *((v, build(a, count, trusted), build(b, count, trusted)) for v, a, b in limits))
+    value = built.doit()
+    if value.has(sympy.Integral):
+        raise Unsupported("the integral has no closed form")
+    return value

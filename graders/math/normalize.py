@@ -32,6 +32,7 @@ class Cleaned:
     degrees: bool = False
     percent: bool = False
     currency: bool = False
+    trusted: bool = False  # the text is a reference (problem data), set by answer.read_answer
 
 
 def strip_delimiters(text: str) -> str:

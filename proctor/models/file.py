@@ -13,7 +13,7 @@ class FileModel(Model):
         self.path = path
         self.spec = f"file:{path}"
         self._completions: dict[tuple[str, int], str] = {}
-        for _, pid, sample, text in read_completions(path):
+        for _, pid, sample, text, _finish in read_completions(path):
             self._completions[(pid, sample)] = text
 
     def generate(self, requests: Iterable[Request]) -> Iterator[tuple[Hashable, str]]:

@@ -12,7 +12,8 @@ import random
 
 from proctor import tasks
 from proctor.graders.code.protocol import decode, encode
-from proctor.tasks.base import Param, Task
+from proctor.tasks.base import Param
+from proctor.tasks.code.base import CodeTask
 from proctor.tasks.code.templates import Template, distinct_inputs, int_list, load_reference, words
 
 
@@ -265,12 +266,13 @@ def _call_text(name: str, args: tuple) -> str:
 
 
 @tasks.register("code.functions")
-class CodeFunctions(Task):
-    grader = "code"
+class CodeFunctions(CodeTask):
+    name = "code.functions"
     description = "Write a Python function (list, string, number theory, dict); graded on many hidden calls."
     params = (
-        Param("difficulty", int, 1, 1, 5, help="1: one short loop on small inputs ... 5: algorithmic, larger inputs"),
-        Param("category", str, "any", choices=("any", "list", "string", "number", "dict"),
+        Param(name="difficulty", type=int, default=1, low=1, high=5,
+              help="1: one short loop on small inputs ... 5: algorithmic, larger inputs"),
+        Param(name="category", type=str, default="any", choices=("any", "list", "string", "number", "dict"),
               help="restrict to one kind of transformation"),
     )
 

@@ -18,7 +18,8 @@ from typing import Iterator
 
 from proctor import tasks
 from proctor.graders.problem import Problem
-from proctor.tasks.base import CapacityError, Task, TaskParameterError
+from proctor.tasks.base import CapacityError, TaskParameterError
+from proctor.tasks.code.base import CodeTask
 
 DATA_FILE = ("data", "HumanEval.jsonl.gz")
 
@@ -42,8 +43,8 @@ def load_humaneval() -> tuple[dict, ...]:
 
 
 @tasks.register("code.humaneval")
-class HumanEval(Task):
-    grader = "code"
+class HumanEval(CodeTask):
+    name = "code.humaneval"
     description = "The 164 HumanEval Python functions, graded by replaying the official check()."
     params = ()
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import random
 
 from proctor import tasks
-from proctor.tasks.base import Param, Task
+from proctor.tasks.base import Param
+from proctor.tasks.code.base import CodeTask
 from proctor.tasks.code.templates import Template, distinct_inputs, int_list, load_reference, words
 
 MAIN = "\n\nimport sys\nsys.stdout.write(solve(sys.stdin.read()))\n"
@@ -143,10 +144,11 @@ def _show(text: str) -> str:
 
 
 @tasks.register("code.stdio")
-class CodeStdio(Task):
-    grader = "code"
+class CodeStdio(CodeTask):
+    name = "code.stdio"
     description = "Write a Python program that reads stdin and prints the answer; graded on many hidden inputs."
-    params = (Param("difficulty", int, 1, 1, 5, help="1: one formula on one line ... 5: graph search"),)
+    params = (Param(name="difficulty", type=int, default=1, low=1, high=5,
+                    help="1: one formula on one line ... 5: graph search"),)
 
     def make(self, rng: random.Random, params: dict) -> tuple[str, dict]:
         difficulty = params["difficulty"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 
 from proctor import tasks
-from proctor.tasks.base import Task
+from proctor.tasks.json.base import JsonTask
 from proctor.tasks.json.common import CITIES, DRAFT_2020_12, LANGUAGES, answer_instruction, iso_date, schema_text
 
 NAMES = ("label", "code", "count", "level", "score", "status", "region", "owner", "quota", "ratio", "mode",
@@ -91,8 +91,8 @@ MAKERS_BY_LEVEL = {
 
 
 @tasks.register("json.conform")
-class JsonConform(Task):
-    grader = "json_schema"
+class JsonConform(JsonTask):
+    name = "json.conform"
     description = "Write a JSON object that satisfies a JSON Schema's constraints (validity only)."
 
     def make(self, rng: random.Random, params: dict):

@@ -12,7 +12,7 @@ import io
 import random
 
 from proctor import tasks
-from proctor.tasks.base import Task
+from proctor.tasks.json.base import JsonTask
 from proctor.tasks.json.common import (CITIES, COMPANIES, DRAFT_2020_12, PRODUCTS, answer_instruction, money,
                                person_name, schema_text)
 
@@ -62,8 +62,8 @@ def _render(layout: str, columns: list[str], rows: list[dict]) -> str:
 
 
 @tasks.register("json.convert")
-class JsonConvert(Task):
-    grader = "json_schema"
+class JsonConvert(JsonTask):
+    name = "json.convert"
     description = "Convert a CSV or key-value table to a JSON array of objects."
 
     def make(self, rng: random.Random, params: dict):

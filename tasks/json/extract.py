@@ -12,7 +12,8 @@ from __future__ import annotations
 import random
 
 from proctor import tasks
-from proctor.tasks.base import Param, Task
+from proctor.tasks.base import Param
+from proctor.tasks.json.base import JsonTask
 from proctor.tasks.json.common import (CITIES, COMPANIES, DRAFT_2020_12, LANGUAGES, PRODUCTS, STREETS, TOPICS,
                                answer_instruction, iso_date, money, person_name, schema_text, show_money,
                                spoken_date)
@@ -152,12 +153,13 @@ KINDS = {"person": _person, "order": _order, "event": _event, "invoice": _invoic
 
 
 @tasks.register("json.extract")
-class JsonExtract(Task):
-    grader = "json_schema"
+class JsonExtract(JsonTask):
+    name = "json.extract"
     description = "Turn a record described in prose into JSON following a given schema."
     params = (
-        Param("difficulty", int, 1, 1, 5, help="1: three flat fields ... 5: nested objects, arrays, nulls, spoken dates"),
-        Param("kind", str, "any", choices=("any", *KINDS), help="record kind; any = drawn per item"),
+        Param(name="difficulty", type=int, default=1, low=1, high=5,
+              help="1: three flat fields ... 5: nested objects, arrays, nulls, spoken dates"),
+        Param(name="kind", type=str, default="any", choices=("any", *KINDS), help="record kind; any = drawn per item"),
     )
 
     def make(self, rng: random.Random, params: dict):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 
 from proctor import tasks
-from proctor.tasks.base import Task
+from proctor.tasks.json.base import JsonTask
 from proctor.tasks.json.common import (CITIES, DRAFT_2020_12, TOPICS, answer_instruction, iso_date, person_name,
                                schema_text, spoken_date)
 
@@ -94,8 +94,8 @@ def tool_spec(name: str) -> dict:
 
 
 @tasks.register("json.toolcall")
-class JsonToolCall(Task):
-    grader = "json_schema"
+class JsonToolCall(JsonTask):
+    name = "json.toolcall"
     description = "Pick a tool and fill its arguments from a user request (function calling)."
 
     def make(self, rng: random.Random, params: dict):

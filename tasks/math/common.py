@@ -15,11 +15,12 @@ from typing import Any, Iterable
 
 import sympy as sp
 
-from proctor.tasks.base import Param, Task
+from proctor.graders.problem import Problem
+from proctor.tasks.base import Param, Task, near_miss
 
 X, Y, Z = sp.symbols("x y z")
 
-DIFFICULTY = Param("difficulty", int, 1, 1, 5, help="1 (easiest) to 5")
+DIFFICULTY = Param(name="difficulty", type=int, default=1, low=1, high=5, help="1 (easiest) to 5")
 
 # Answer kinds written to metadata["answer_kind"]; the tasks.math package docstring
 # describes each.
@@ -56,6 +57,19 @@ class MathTask(Task):
     def make(self, rng: random.Random, params: dict) -> tuple[str, str, dict]:
         item = self.build(rng, params)
         return item.prompt, item.reference, item.metadata
+
+    def reference_completion(self, problem: Problem) -> str:
+        return f"Working through it step by step, the final answer is $\\boxed{{{problem.reference}}}$."
+
+    def perturbed_completions(self, problem: Problem) -> list[str]:
+        """A number or expression shifted (F + 1 is still an antiderivative, F + x is
+        not); a set, tuple or interval with its last digit or letter changed."""
+        if problem.metadata["answer_kind"] in (NUMBER, EXPRESSION):
+            shift = "x" if problem.metadata.get("antiderivative") else "1"
+            wrong = f"\\left({problem.reference}\\right) + {shift}"
+        else:
+            wrong = near_miss(problem.reference)
+        return [f"Working through it step by step, the final answer is $\\boxed{{{wrong}}}$."]
 
 
 def instruction(kind: str) -> str:

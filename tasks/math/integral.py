@@ -108,7 +108,8 @@ def _bounds(rng: random.Random, kind: str) -> tuple[sp.Expr, sp.Expr]:
 class Integral(MathTask):
     name = "math.integral"
     description = "Evaluate a definite integral or find an antiderivative (any constant is accepted)."
-    params = (DIFFICULTY, Param("kind", str, "any", choices=KINDS, help="definite, indefinite, or any (drawn per problem)"))
+    params = (DIFFICULTY, Param(name="kind", type=str, default="any", choices=KINDS,
+                                help="definite, indefinite, or any (drawn per problem)"))
 
     def build(self, rng: random.Random, params: dict) -> MathItem:
         level, kind = params["difficulty"], params["kind"]

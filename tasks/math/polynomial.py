@@ -46,7 +46,8 @@ def _shapes(level: int) -> int:
 class Polynomial(MathTask):
     name = "math.polynomial"
     description = "Expand a product of polynomials or factor a polynomial completely over the integers."
-    params = (DIFFICULTY, Param("mode", str, "any", choices=MODES, help="expand, factor, or any (drawn per problem)"))
+    params = (DIFFICULTY, Param(name="mode", type=str, default="any", choices=MODES,
+                                help="expand, factor, or any (drawn per problem)"))
 
     def build(self, rng: random.Random, params: dict) -> MathItem:
         level, mode = params["difficulty"], params["mode"]

@@ -1,5 +1,6 @@
-"""A whole proctor plug-in: a task that asks for a word backwards, and a grader
+"""A whole proctor plug-in: a task that asks for words backwards, and a grader
 that compares the last line of the answer with the reference, exactly."""
+import math
 import random
 
 from proctor.graders import Grader, Problem, Verdict
@@ -9,9 +10,11 @@ WORDS = ["examiner", "gradient", "sandbox", "verdict", "proctor", "tensor", "rub
 
 
 class ReverseWord(Task):
+    name = "wordplay.reverse"  # the entry point's name
     grader = "exact_text"
-    description = "Spell a word backwards."
-    params = (Param("difficulty", int, 1, 1, 5, help="number of words to reverse"),)
+    plugin_api = 1
+    description = "Spell words backwards."
+    params = (Param(name="difficulty", type=int, default=1, low=1, high=5, help="number of words to reverse"),)
 
     def make(self, rng: random.Random, params: dict) -> tuple[str, str]:
         words = rng.sample(WORDS, params["difficulty"])
@@ -19,18 +22,19 @@ class ReverseWord(Task):
         return prompt, " ".join(words)[::-1]
 
     def capacity(self, params: dict) -> int:
-        count = 1
-        for k in range(params["difficulty"]):
-            count *= len(WORDS) - k
-        return count
+        return math.perm(len(WORDS), params["difficulty"])
 
 
 class ExactText(Grader):
-    def grade(self, problem: Problem, completion: str) -> Verdict:
-        lines = [line.strip() for line in completion.strip().splitlines() if line.strip()]
+    name = "exact_text"
+    plugin_api = 1
+
+    def check(self, problem: Problem, completion: str) -> Verdict:
+        # `grade` has already refused non-text, oversized, NUL and lone-surrogate completions.
+        lines = [line.strip() for line in completion.splitlines() if line.strip()]
         if not lines:
-            return Verdict.unparsable("empty answer")
+            return Verdict.unparsable(reason="empty answer")
         answer = lines[-1].strip("`'\" .")
         if answer == problem.reference:
-            return Verdict.correct(answer)
-        return Verdict.incorrect(answer, f"expected {problem.reference!r}")
+            return Verdict.correct(extracted=answer)
+        return Verdict.incorrect(extracted=answer, reason=f"expected {problem.reference!r}")
