@@ -38,3 +38,14 @@ def margin_problem(value: float, *, positive: bool = False) -> str | None:
 
 # A completion's sample number is stored as an SQLite integer (64-bit signed).
 MAX_SAMPLE = 2**63 - 1
+
+# `proctor serve` (each is a flag of the command; docs/serve.md explains them)
+SERVE_HOST = "127.0.0.1"           # loopback only unless told otherwise; elsewhere needs a token
+SERVE_PORT = 8000
+SERVE_MAX_QUEUE = 8192             # items admitted and not yet started; past it, 429 with Retry-After
+SERVE_MAX_ITEMS = 4096             # items in one request
+SERVE_MAX_REQUEST_BYTES = 64 << 20  # one request body
+SERVE_MAX_COMPLETION_CHARS = 262_144  # one completion: 64k tokens of English and more
+SERVE_MAX_BATCH = 512              # items one pool batch takes from the queue
+SERVE_MAX_DEADLINE = 3600.0        # seconds a request may ask to wait for its items to start
+SERVE_GRACE_SECONDS = 30.0         # SIGTERM: in-flight requests get this long to finish

@@ -21,6 +21,12 @@ runs in the runner's worker processes with a hard per-item kill. A grader's
 own failure (timeout, error) is not the model's fault; it scores
 `unscored_reward` (0.0 unless set; TRL reads None as "no reward from this
 function") and is counted in `stats` and logged.
+
+A row that does not route to a proctor task (a veRL data_source without the
+`proctor/` prefix, an unknown task, a cell that is no problem) raises
+MisroutedRow on first use, naming the accepted forms: a misconfigured trainer
+must not train on a column of zeros. `remote(url)` gives the same functions
+over HTTP, against `proctor serve`.
 """
 from __future__ import annotations
 
@@ -34,6 +40,7 @@ from typing import Any, Iterable, Sequence
 from proctor.graders.problem import Problem
 from proctor.defaults import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from proctor.pool import GradingPool, Job
+from proctor.registry import RegistryError
 
 log = logging.getLogger("proctor.rewards")
 
@@ -97,6 +104,16 @@ class ProblemUnreadable(ValueError):
     """A dataset row does not describe a proctor problem."""
 
 
+ACCEPTED_ROWS = ("a row routes to proctor by one of: a whole proctor problem (JSON with id, task, prompt, "
+                 "reference: the 'problem' column of trl_rows, the ground_truth of verl_rows); "
+                 "a veRL data_source 'proctor/<task>' with the reference as ground_truth; "
+                 "a 'task' column or extra_info['task'] naming a proctor task, with the reference")
+
+
+class MisroutedRow(ValueError):
+    """A reward row names no known proctor task: raised, never scored 0 (ACCEPTED_ROWS says what routes)."""
+
+
 def read_problem(value: Any, task: str | None = None, prompt: str = "") -> Problem:
     """A problem from a dataset cell: its JSON text or dict, or (with `task`) a bare reference."""
     if isinstance(value, Problem):
@@ -124,6 +141,56 @@ def _task_from_source(data_source: Any) -> str | None:
     return None
 
 
+def is_problem_cell(value: Any) -> bool:
+    """Whether a dataset cell holds a whole proctor problem (as verl_rows/trl_rows write it)."""
+    try:
+        read_problem(value)
+        return True
+    except ProblemUnreadable:
+        return False
+
+
+def verl_task(data_source: Any, ground_truth: Any, extra_info: Any) -> str | None:
+    """The task a veRL row names (None when its ground_truth is a whole problem, which names its own).
+
+    Raises MisroutedRow when the row routes nowhere: veRL hands every row of every
+    data source to the custom reward, and "math.linear" without the `proctor/`
+    prefix used to score 0.0 for every row, silently."""
+    extra = extra_info if isinstance(extra_info, dict) else {}
+    task = extra.get("task") or _task_from_source(data_source)
+    if task or is_problem_cell(ground_truth):
+        return task
+    hint = ""
+    if isinstance(data_source, str) and "/" not in data_source and "." in data_source:
+        hint = f" (did you mean 'proctor/{data_source}'?)"
+    raise MisroutedRow(f"data_source {data_source!r} names no proctor task{hint} and its ground_truth is not a "
+                       f"whole proctor problem; {ACCEPTED_ROWS}")
+
+
+def trl_items(prompts: Sequence | None, completions: Sequence | None,
+              columns: dict) -> list[tuple[Any, str | None, str, str | None, str]]:
+    """TRL's keyword lists as (problem cell or reference, task, prompt, grader, completion text) per completion."""
+    if completions is None:
+        raise TypeError("a reward function needs completions=[...]")
+    count = len(completions)
+    for key in ("problem", "grader", "task", "reference"):
+        value = columns.get(key)
+        if value is not None and len(value) != count:
+            raise ValueError(f"column {key!r} has {len(value)} entries for {count} completions")
+    if columns.get("problem") is None and (columns.get("task") is None or columns.get("reference") is None):
+        raise ValueError("a proctor reward needs a 'problem' column (rows from proctor.rewards.trl_rows) "
+                         "or 'task' and 'reference' columns")
+    items = []
+    for i, completion in enumerate(completions):
+        prompt = prompts[i] if prompts is not None and i < len(prompts) else ""
+        prompt = prompt if isinstance(prompt, str) else _prompt_text(prompt)
+        cell = columns["problem"][i] if columns.get("problem") is not None else columns["reference"][i]
+        task = columns["task"][i] if columns.get("task") is not None else None
+        grader = columns["grader"][i] if columns.get("grader") is not None else None
+        items.append((cell, task, prompt, grader, completion_text(completion)))
+    return items
+
+
 class ProctorReward:
     """A TRL-style reward function backed by a grading pool.
 
@@ -138,7 +205,7 @@ class ProctorReward:
         self.__name__ = name  # TRL labels each reward function's logged metrics with __name__
         self.grader = grader
         self.unscored_reward = unscored_reward
-        self.stats: Counter = Counter()  # verdict statuses, plus "bad_row" for rows that are not problems
+        self.stats: Counter = Counter()  # verdict statuses, plus "misrouted_row" for rows that raised
         self._pool = GradingPool(workers=workers, timeout=timeout, memory_mb=memory_mb)
         self._started = False
         self._lock = threading.Lock()
@@ -147,25 +214,7 @@ class ProctorReward:
     # TRL's entry point
     def __call__(self, prompts: Sequence | None = None, completions: Sequence | None = None,
                  **columns) -> list[float | None]:
-        if completions is None:
-            raise TypeError("a reward function needs completions=[...]")
-        count = len(completions)
-        for key in ("problem", "grader", "task", "reference"):
-            value = columns.get(key)
-            if value is not None and len(value) != count:
-                raise ValueError(f"column {key!r} has {len(value)} entries for {count} completions")
-        if columns.get("problem") is None and (columns.get("task") is None or columns.get("reference") is None):
-            raise ValueError("ProctorReward needs a 'problem' column (rows from proctor.rewards.trl_rows) "
-                             "or 'task' and 'reference' columns")
-        items = []
-        for i, completion in enumerate(completions):
-            prompt = prompts[i] if prompts is not None and i < len(prompts) else ""
-            prompt = prompt if isinstance(prompt, str) else _prompt_text(prompt)
-            cell = columns["problem"][i] if columns.get("problem") is not None else columns["reference"][i]
-            task = columns["task"][i] if columns.get("task") is not None else None
-            grader = columns["grader"][i] if columns.get("grader") is not None else None
-            items.append((cell, task, prompt, grader, completion_text(completion)))
-        return self.score(items)
+        return self.score(trl_items(prompts, completions, columns))
 
     def score(self, items: list[tuple[Any, str | None, str, str | None, str]]) -> list[float | None]:
         """(problem cell, task, prompt, grader, completion text) -> one reward each, in order."""
@@ -176,10 +225,10 @@ class ProctorReward:
                 problem = read_problem(cell, task, prompt)
                 name = self.grader or (grader if isinstance(grader, str) and grader else None) \
                     or self._task_grader(problem.task)
-            except Exception as exc:  # a broken row must not stop a training run; it is counted and logged
-                self.stats["bad_row"] += 1
-                log.warning("reward row %d: %s", index, exc)
-                continue
+            except (ProblemUnreadable, RegistryError) as exc:
+                # A misconfigured dataset would otherwise train on zeros, row after row.
+                self.stats["misrouted_row"] += 1
+                raise MisroutedRow(f"reward row {index}: {exc}; {ACCEPTED_ROWS}") from None
             jobs.append(Job(index, name, problem, text))
         failures = Counter()
         for index, verdict in self._grade(jobs):
@@ -249,7 +298,7 @@ def shared_reward() -> ProctorReward:
 
 def _verl_item(data_source, solution_str, ground_truth, extra_info):
     extra = extra_info if isinstance(extra_info, dict) else {}
-    task = extra.get("task") or _task_from_source(data_source)
+    task = verl_task(data_source, ground_truth, extra_info)
     grader = extra.get("grader")
     text = solution_str if isinstance(solution_str, str) else completion_text(solution_str)
     return (ground_truth, task, "", grader, text)
@@ -273,5 +322,13 @@ def compute_score_batch(data_sources: Sequence, solution_strs: Sequence, ground_
     return [0.0 if v is None else v for v in shared_reward().score(items)]
 
 
-__all__ = ["ProctorReward", "compute_score", "compute_score_batch", "completion_text", "read_problem",
-           "shared_reward", "trl_rows", "verl_rows"]
+def remote(url: str, **options):
+    """The reward functions of a `proctor serve` at `url`: TRL's `fn(prompts=, completions=, **columns)`
+    and veRL's `compute_score` / `compute_score_batch`, with retries (see proctor.serve.client.RemoteReward)."""
+    from proctor.serve.client import RemoteReward
+
+    return RemoteReward(url, **options)
+
+
+__all__ = ["ACCEPTED_ROWS", "MisroutedRow", "ProctorReward", "compute_score", "compute_score_batch",
+           "completion_text", "read_problem", "remote", "shared_reward", "trl_rows", "verl_rows"]

@@ -293,6 +293,28 @@ class RunStore:
             raise ValueError(f"run already holds a different completion for id {problem_id!r} sample {sample}")
         return False
 
+    def next_sample(self, run: str, problem_id: str) -> int:
+        """The first sample number above every stored one of this problem (0 for none)."""
+        return self.db.execute("SELECT COALESCE(MAX(sample) + 1, 0) FROM completions WHERE run = ? AND id = ?",
+                               (run, problem_id)).fetchone()[0]
+
+    def verdict(self, run: str, problem_id: str, sample: int) -> Verdict | None:
+        """The stored verdict of one (id, sample), if there is one."""
+        row = self.db.execute("SELECT status, score, extracted, reason, details, elapsed_ms FROM verdicts "
+                              "WHERE run = ? AND id = ? AND sample = ?", (run, problem_id, sample)).fetchone()
+        if row is None:
+            return None
+        status, score, extracted, reason, details, elapsed = row
+        return Verdict(status, score, json.loads(extracted) if extracted else None, reason, json.loads(details),
+                       elapsed)
+
+    def problem(self, run: str, problem_id: str) -> Problem | None:
+        row = self.problem_row(run, problem_id)
+        if row is None:
+            return None
+        task, prompt, reference, metadata = row
+        return Problem(problem_id, task, prompt, json.loads(reference), json.loads(metadata))
+
     def completion_keys(self, run: str) -> set[tuple[str, int]]:
         """(id, sample) of every completion the run holds."""
         return set(self.db.execute("SELECT id, sample FROM completions WHERE run = ?", (run,)))

@@ -16,7 +16,7 @@ import pytest
 
 import hostile_graders  # noqa: F401  (registers test.* graders before the pools fork)
 import proctor
-from proctor.rewards import (ProctorReward, completion_text, compute_score, compute_score_batch, trl_rows,
+from proctor.rewards import (MisroutedRow, ProctorReward, completion_text, compute_score, compute_score_batch, trl_rows,
                              verl_rows)
 
 NUM_GENERATIONS = 2
@@ -111,13 +111,15 @@ def test_a_worker_killed_by_its_grader_costs_one_score_only():
     assert rewards == [1.0, 0.0, 1.0, 1.0]
 
 
-def test_bad_rows_score_zero_and_are_counted(reward):
+@pytest.mark.parametrize("cell", ["{not json", json.dumps({"id": "x"}),
+                                  json.dumps({"id": "x", "task": "math.linaer", "prompt": "", "reference": "1"})])
+def test_a_row_that_is_no_problem_raises_naming_the_accepted_forms(reward, cell):
     problems = proctor.generate("arith.integer", n=1, seed=1)
     good = trl_rows(problems)[0]
-    rows = [good, dict(good, problem="{not json"), dict(good, problem=json.dumps({"id": "x"}))]
-    before = reward.stats["bad_row"]
-    assert trl_call(reward, rows, [boxed(problems[0].reference)] * 6) == [1.0, 1.0, 0.0, 0.0, 0.0, 0.0]
-    assert reward.stats["bad_row"] - before == 4
+    before = reward.stats["misrouted_row"]
+    with pytest.raises(MisroutedRow, match=rf"reward row {NUM_GENERATIONS}: .*'proctor/<task>'"):
+        trl_call(reward, [good, dict(good, problem=cell, grader=None)], [boxed(problems[0].reference)] * 2 * NUM_GENERATIONS)
+    assert reward.stats["misrouted_row"] == before + 1
 
 
 def test_a_dataset_without_problem_columns_is_a_configuration_error(reward):
@@ -158,7 +160,19 @@ def test_verl_naive_manager_calls_compute_score_per_response():
 def test_verl_bare_reference_with_a_proctor_data_source():
     assert compute_score("proctor/arith.integer", "so the answer is 12.", "12") == 1.0
     assert compute_score("proctor/arith.integer", "so the answer is 13.", "12") == 0.0
-    assert compute_score("openai/gsm8k", "12", "12") == 0.0  # no task known: counted as a bad row, not raised
+
+
+@pytest.mark.parametrize("source, message", [
+    ("math.linear", r"data_source 'math.linear' names no proctor task \(did you mean 'proctor/math.linear'\?\)"),
+    ("openai/gsm8k", r"data_source 'openai/gsm8k' names no proctor task and"),
+    ("proctor/math.linaer", r"unknown task 'math.linaer'; known: .*math.linear"),
+])
+def test_a_misrouted_verl_row_raises_on_first_use_instead_of_scoring_zero(source, message):
+    """Before: every such row printed a line and scored 0.0, and the trainer trained on zeros."""
+    with pytest.raises(MisroutedRow, match=message):
+        compute_score(source, "x = \\boxed{2}", "2")
+    with pytest.raises(MisroutedRow, match="proctor/<task>"):
+        compute_score_batch([source] * 3, ["1", "2", "3"], ["2"] * 3)
 
 
 def test_verl_batch_manager_form():

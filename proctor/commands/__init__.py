@@ -20,4 +20,5 @@ COMMANDS = {
     "plan": "plan",
     "baseline": "baseline",
     "lm-eval-tasks": "lm_eval_tasks",
+    "serve": "serve",
 }
