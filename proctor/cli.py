@@ -1,7 +1,7 @@
 """The `proctor` command: builds the parser from proctor.commands and maps every
 failure to one line and an exit code.
 
-Exit codes: 0 done, 1 gate failed, 2 bad input, 3 infrastructure.
+Exit codes: 0 done, 1 gate failed, 2 bad input, 3 infrastructure, 4 gate inconclusive.
 """
 from __future__ import annotations
 
