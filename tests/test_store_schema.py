@@ -35,7 +35,9 @@ def test_a_store_of_every_earlier_schema_opens_with_its_data(tmp_path, version):
         assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert [p.id for p in store.problems("old")] == ["p1"]
         pending = list(store.pending("old"))
-        assert [(key, completion) for key, _, _, completion in pending] == [(("p1", 0), "Answer: 2")]
+        # a completion stored before finish reasons were kept reads back as unknown (None)
+        assert [(key, completion, finish) for key, _, _, completion, finish in pending] == [
+            (("p1", 0), "Answer: 2", None)]
         store.add_verdicts("old", [("p1", 0, Verdict.correct(2, "matches"))])
         assert [v.verdict.status for v in store.verdicts("old")] == ["correct"]
         # the new columns take data after the migration
