@@ -194,8 +194,10 @@ def grade_stored_run(store, run: str, args, note: str = "") -> None:
 
 def _written(verdicts, out: TextIO):
     """The verdicts, each written to `out` as a JSONL line on its way through."""
+    from proctor.jsonl import json_text
+
     for v in verdicts:
-        out.write(json.dumps(v.to_dict(), ensure_ascii=False) + "\n")
+        out.write(json_text(v.to_dict()) + "\n")
         yield v
 
 
@@ -261,13 +263,14 @@ def cmd_report(args) -> int:
 
 
 def cmd_export(args) -> int:
+    from proctor.jsonl import json_text
     from proctor.store import RunStore
 
     with RunStore(args.db) as store:
         store.require_run(args.name)
         with _output(args.output) as out:
             for v in store.verdicts(args.name, with_completion=True):
-                out.write(json.dumps(v.to_dict(with_completion=True), ensure_ascii=False) + "\n")
+                out.write(json_text(v.to_dict(with_completion=True)) + "\n")
     return EXIT_OK
 
 
@@ -281,6 +284,10 @@ def run_cli(argv: list[str] | None = None) -> int:
     from proctor.tasks.base import CapacityError, TaskParameterError
 
     args = build_parser().parse_args(argv)
+    if hasattr(sys.stdout, "reconfigure"):
+        # Model text printed in a table (an answer quoted by the gate) may hold lone
+        # surrogates: shown as `\udcff`, as stderr already does, never an encoding error.
+        sys.stdout.reconfigure(errors="backslashreplace")
     try:
         code = COMMANDS[args.command](args)
     except ProctorError as exc:

@@ -18,6 +18,7 @@ from typing import Iterable, Iterator
 
 from proctor.graders.problem import Problem, Verdict, canonical_json
 from proctor.errors import BadInput, InfrastructureError
+from proctor.jsonl import json_text
 
 DEFAULT_DB = "proctor.db"
 
@@ -104,6 +105,22 @@ _RUN_COLUMNS = "name, created, model, config, versions, problem_set_hash"
 
 def _run_info(row: tuple) -> RunInfo:
     return RunInfo(row[0], row[1], row[2], json.loads(row[3]), json.loads(row[4]), row[5])
+
+
+def storable_text(text: str) -> str | bytes:
+    """Text as SQLite can keep it, losslessly. Model output may hold lone surrogates (a
+    decoder's surrogateescape, a `\\udcff` escape in JSON) that UTF-8 cannot encode: such text
+    is kept as a BLOB of its surrogatepass bytes instead of refusing the line."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
+
+
+def stored_text(value: str | bytes | None) -> str | None:
+    """The inverse of `storable_text`."""
+    return value.decode("utf-8", "surrogatepass") if isinstance(value, bytes) else value
 
 
 def default_db_path() -> str:
@@ -201,7 +218,7 @@ class RunStore:
                        completion: str) -> bool:
         try:
             self.db.execute("INSERT INTO completions VALUES (?, ?, ?, ?, ?, ?)",
-                            (run, ordinal, problem_id, sample, grader, completion))
+                            (run, ordinal, problem_id, sample, grader, storable_text(completion)))
             return True
         except sqlite3.IntegrityError:
             pass
@@ -210,7 +227,7 @@ class RunStore:
         ).fetchone()
         if existing is None:  # the foreign key failed: no such problem in this run
             raise ValueError(f"no problem with id {problem_id!r} in this run")
-        if existing[0] != completion:
+        if stored_text(existing[0]) != completion:
             raise ValueError(f"run already holds a different completion for id {problem_id!r} sample {sample}")
         return False
 
@@ -234,14 +251,14 @@ class RunStore:
             )
             for pid, sample, grader, completion, task, prompt, reference, metadata in cursor:
                 problem = Problem(pid, task, prompt, json.loads(reference), json.loads(metadata))
-                yield (pid, sample), grader, problem, completion
+                yield (pid, sample), grader, problem, stored_text(completion)
         finally:
             reader.close()
 
     # --- verdicts ------------------------------------------------------------------
     def add_verdicts(self, run: str, items: Iterable[tuple[str, int, Verdict]]) -> None:
-        rows = [(run, pid, sample, v.status, v.score, json.dumps(v.extracted, ensure_ascii=False), v.reason,
-                 json.dumps(v.details, ensure_ascii=False, default=str), v.elapsed_ms) for pid, sample, v in items]
+        rows = [(run, pid, sample, v.status, v.score, json_text(v.extracted), storable_text(v.reason),
+                 json_text(v.details), v.elapsed_ms) for pid, sample, v in items]
         with self.transaction():
             # OR IGNORE: a verdict already stored wins; a resumed run never duplicates one.
             self.db.executemany("INSERT OR IGNORE INTO verdicts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
@@ -258,9 +275,10 @@ class RunStore:
                 (run,),
             )
             for pid, sample, task, grader, status, score, extracted, reason, details, elapsed, completion in cursor:
-                verdict = Verdict(status, score, json.loads(extracted) if extracted else None, reason,
+                verdict = Verdict(status, score, json.loads(extracted) if extracted else None, stored_text(reason),
                                   json.loads(details), elapsed)
-                yield StoredVerdict(pid, sample, task, grader, verdict, completion if with_completion else None)
+                yield StoredVerdict(pid, sample, task, grader, verdict,
+                                    stored_text(completion) if with_completion else None)
         finally:
             reader.close()
 

@@ -34,7 +34,8 @@ def cmd_html_report(args) -> int:
     with RunStore(args.db) as store:
         page = build_report(store, args.name, args.baseline)
     try:
-        Path(args.html).write_text(page, encoding="utf-8")
+        # A grader's reason may quote model text holding lone surrogates: shown as `\udcff`.
+        Path(args.html).write_text(page, encoding="utf-8", errors="backslashreplace")
     except OSError as exc:
         raise BadInput(f"cannot write: {exc.strerror}", args.html) from None
     print(f"wrote {args.html} ({len(page.encode()) // 1024} KiB)")
