@@ -57,7 +57,10 @@ def doc_problem(doc: dict, problem_id: str | None = None) -> Problem:
 def build_dataset(proctor_task: str | None = None, proctor_n: int | None = None, proctor_seed: int | None = None,
                   proctor_params: dict | None = None, **_other_metadata):
     """lm-eval's `custom_dataset`: the family's problems, generated from its seed, as a `test` split."""
-    import datasets
+    from proctor.extras import require
+
+    require("lm-eval", "proctor's tasks inside lm-eval")
+    import datasets  # lm-eval's own dependency
 
     from proctor import graders
     from proctor import tasks

@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from proctor.errors import BadInput
+from proctor.extras import require
 from proctor.report.summary import accuracy_interval, summarize
 from proctor.store import RunInfo, RunStore, StoredVerdict
 
@@ -43,6 +44,7 @@ def cmd_html_report(args) -> int:
 
 
 def build_report(store: RunStore, run: str, baseline: str | None = None) -> str:
+    require("report", "the HTML report (proctor report --html)")
     from proctor.report import plots
 
     info = store.require_run(run)
