@@ -66,7 +66,10 @@ class LocalModel(Model):
             raise BadInput(f"--model-args model_path={model_path}: no such file")
         self.model_path = model_path or bundled_model_path()
         self.n_ctx = n_ctx
-        self.threads = threads or max(1, len(os.sched_getaffinity(0)))
+        # Half the CPUs (llama-cpp-python's own default), not all: llama.cpp's threads meet at
+        # spinning barriers, and on a busy machine one descheduled thread stalls the others.
+        # Measured on 2 shared cores at load 13: 3 answers took 25-36 s with 1 thread, 142-212 s with 2.
+        self.threads = threads or max(1, len(os.sched_getaffinity(0)) // 2)
         self.name = f"local ({os.path.basename(self.model_path)})"
         # The child's stderr (llama.cpp's messages, faulthandler's stack) goes to an unnamed
         # file, copied to a named one only when it is worth reading: after a failure.
@@ -137,18 +140,23 @@ class LocalModel(Model):
                 named.write(self._log.read())
         return self.log_path
 
-    def _crash_message(self, doing: str) -> str:
+    def _end_process(self) -> int:
+        """Closes the child's stdin (its signal to finish) and reaps it; its exit status."""
+        process, self._process = self._process, None
         try:
-            self._process.stdin.close()
+            process.stdin.close()
         except OSError:  # a broken pipe with a line still buffered
             pass
         try:
-            returncode = self._process.wait(timeout=30)
-        except subprocess.TimeoutExpired:  # closed its stdout yet lives on: not a process to keep
-            self._process.kill()
-            returncode = self._process.wait()
-        self._process.stdout.close()
-        self._process = None
+            returncode = process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # closed its stdout yet lives on, or stuck: not a process to keep
+            process.kill()
+            returncode = process.wait()
+        process.stdout.close()
+        return returncode
+
+    def _crash_message(self, doing: str) -> str:
+        returncode = self._end_process()
         return (f"model {self.name}: its process {death_cause(returncode)} while {doing} "
                 f"(its log: {self.keep_log()}); if this recurs, rebuild llama-cpp-python for this machine "
                 f"with `{REBUILD}`")
@@ -163,17 +171,6 @@ class LocalModel(Model):
             yield request.key, self.complete(request)
 
     def close(self) -> None:
-        if self._process is None:
-            self._log.close()
-            return
-        process, self._process = self._process, None
-        process.stdin.close()
-        try:
-            returncode = process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            returncode = process.wait()
-        process.stdout.close()
-        if returncode != 0:
+        if self._process is not None and self._end_process() != 0:
             self.keep_log()
         self._log.close()
