@@ -110,3 +110,19 @@ class Verdict:
 def canonical_json(value: Any) -> str:
     """One byte-exact JSON spelling: the basis of reproducible problem files and hashes."""
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def json_text(value: Any) -> str:
+    """JSON as readable UTF-8 where it can be, and ASCII-escaped where the value holds lone
+    surrogates (model output may: a decoder's surrogateescape, a `\\udcff` escape), which UTF-8
+    cannot encode. Either spelling reads back as the same value."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if _is_utf8(text) else json.dumps(value, default=str)

@@ -33,6 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_cli(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if hasattr(sys.stdout, "reconfigure"):
+        # Model text printed in a table (an answer quoted by the gate) may hold lone
+        # surrogates: shown as `\udcff`, as stderr already does, never an encoding error.
+        sys.stdout.reconfigure(errors="backslashreplace")
     from proctor.registry import RegistryError
     from proctor.tasks.base import CapacityError, TaskParameterError
 

@@ -16,7 +16,7 @@ from typing import Iterable
 from proctor import graders
 from proctor import tasks
 from proctor.graders.problem import Problem, Verdict
-from proctor.errors import BadInput, InfrastructureError
+from proctor.errors import BadInput, InfrastructureError, ProctorError
 from proctor.defaults import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from proctor.pool import GradingPool, Job
 from proctor.store import CompletionUsage, RunStore
@@ -59,6 +59,8 @@ def check_graders(names) -> None:
             raise InfrastructureError(
                 f"grader {name} runs model code, and the sandbox cannot isolate it here: {exc}. "
                 f"Fix that, or choose the unsafe backend explicitly with PROCTOR_SANDBOX=process") from None
+        except ProctorError:  # already one line with its own exit code (a missing pip extra: 2)
+            raise
         except Exception as exc:  # a plug-in's own preflight: the machine lacks what it needs
             raise InfrastructureError(f"grader {name} cannot work here: {type(exc).__name__}: {exc}") from None
 

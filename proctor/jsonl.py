@@ -1,4 +1,4 @@
-"""Reading user-supplied JSONL line by line, with errors that name file and line."""
+"""Reading user-supplied JSONL line by line, with errors that name file and line; writing JSON any text survives."""
 from __future__ import annotations
 
 import json
@@ -7,6 +7,7 @@ from typing import Any, Iterator
 
 from proctor.graders.problem import Problem
 from proctor.errors import BadInput
+from proctor.graders.problem import _is_utf8, json_text  # noqa: F401 (json_text re-exported: the JSONL writers use it)
 from proctor.store import CompletionUsage
 
 
@@ -14,7 +15,10 @@ def read_objects(path: str | Path) -> Iterator[tuple[int, dict]]:
     """(line number, object) for every non-blank line; streams, never loads the file."""
     name = str(path)
     try:
-        handle = open(path, encoding="utf-8")
+        # surrogateescape: a line holding bytes that are not UTF-8 (model output written raw)
+        # still reads; its strings carry them as lone surrogates, which the store keeps
+        # losslessly. Such bytes outside a string break the JSON of that line only.
+        handle = open(path, encoding="utf-8", errors="surrogateescape")
     except FileNotFoundError:
         raise BadInput("no such file", name) from None
     except IsADirectoryError:
@@ -24,10 +28,7 @@ def read_objects(path: str | Path) -> Iterator[tuple[int, dict]]:
     with handle:
         lineno = 0
         while True:
-            try:
-                line = handle.readline()
-            except UnicodeDecodeError:
-                raise BadInput("is not UTF-8 text", name, lineno + 1) from None
+            line = handle.readline()
             if not line:
                 return
             lineno += 1
@@ -68,6 +69,10 @@ def read_problems(path: str | Path) -> Iterator[tuple[int, Problem]]:
         problem_id = field(obj, "id", (str, int), name, lineno, "a string")
         task = field(obj, "task", str, name, lineno, "a task name")
         prompt = field(obj, "prompt", str, name, lineno, "a string")
+        for key in ("id", "prompt"):  # problems are the user's own data: text must be UTF-8
+            if isinstance(obj[key], str) and not _is_utf8(obj[key]):
+                raise BadInput(f"field {key!r} is not UTF-8 text (it holds a lone surrogate or a byte "
+                               f"that is not UTF-8)", name, lineno)
         if "reference" not in obj:
             raise BadInput("missing field 'reference' (the answer the grader needs)", name, lineno)
         metadata = obj.get("metadata") or {}

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from proctor.graders.problem import Problem, Verdict, canonical_json
+from proctor.graders.problem import Problem, Verdict, canonical_json, json_text
 from proctor.errors import BadInput, InfrastructureError
 
 DEFAULT_DB = "proctor.db"
@@ -152,6 +152,22 @@ def _statements(script: str) -> list[str]:
     return [part.strip() for part in code.split(";") if part.strip()]
 
 
+def storable_text(text: str) -> str | bytes:
+    """Text as SQLite can keep it, losslessly. Model output may hold lone surrogates (a
+    decoder's surrogateescape, a `\\udcff` escape in JSON) that UTF-8 cannot encode: such text
+    is kept as a BLOB of its surrogatepass bytes instead of refusing the line."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
+
+
+def stored_text(value: str | bytes | None) -> str | None:
+    """The inverse of `storable_text`."""
+    return value.decode("utf-8", "surrogatepass") if isinstance(value, bytes) else value
+
+
 def default_db_path() -> str:
     return os.environ.get("PROCTOR_DB") or DEFAULT_DB
 
@@ -279,7 +295,7 @@ class RunStore:
         try:
             self.db.execute("INSERT INTO completions (run, ord, id, sample, grader, completion, finish_reason, "
                             "prompt_tokens, completion_tokens, latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            (run, ordinal, problem_id, sample, grader, completion, u.finish_reason,
+                            (run, ordinal, problem_id, sample, grader, storable_text(completion), u.finish_reason,
                              u.prompt_tokens, u.completion_tokens, u.latency_ms))
             return True
         except sqlite3.IntegrityError:
@@ -289,7 +305,7 @@ class RunStore:
         ).fetchone()
         if existing is None:  # the foreign key failed: no such problem in this run
             raise ValueError(f"no problem with id {problem_id!r} in this run")
-        if existing[0] != completion:
+        if stored_text(existing[0]) != completion:
             raise ValueError(f"run already holds a different completion for id {problem_id!r} sample {sample}")
         return False
 
@@ -348,14 +364,14 @@ class RunStore:
             )
             for pid, sample, grader, completion, finish_reason, task, prompt, reference, metadata in cursor:
                 problem = Problem(pid, task, prompt, json.loads(reference), json.loads(metadata))
-                yield (pid, sample), grader, problem, completion, finish_reason
+                yield (pid, sample), grader, problem, stored_text(completion), finish_reason
         finally:
             reader.close()
 
     # --- verdicts ------------------------------------------------------------------
     def add_verdicts(self, run: str, items: Iterable[tuple[str, int, Verdict]]) -> None:
-        rows = [(run, pid, sample, v.status, v.score, json.dumps(v.extracted, ensure_ascii=False), v.reason,
-                 json.dumps(v.details, ensure_ascii=False, default=str), v.elapsed_ms) for pid, sample, v in items]
+        rows = [(run, pid, sample, v.status, v.score, json_text(v.extracted), storable_text(v.reason),
+                 json_text(v.details), v.elapsed_ms) for pid, sample, v in items]
         with self.transaction():
             # OR IGNORE: a verdict already stored wins; a resumed run never duplicates one.
             self.db.executemany("INSERT OR IGNORE INTO verdicts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
@@ -374,9 +390,9 @@ class RunStore:
             )
             for (pid, sample, task, grader, status, score, extracted, reason, details, elapsed, completion,
                  family, *usage) in cursor:
-                verdict = Verdict(status, score, json.loads(extracted) if extracted else None, reason,
+                verdict = Verdict(status, score, json.loads(extracted) if extracted else None, stored_text(reason),
                                   json.loads(details), elapsed)
-                yield StoredVerdict(pid, sample, task, grader, verdict, completion if with_completion else None,
+                yield StoredVerdict(pid, sample, task, grader, verdict, stored_text(completion) if with_completion else None,
                                     family, CompletionUsage(*usage) if any(u is not None for u in usage) else None)
         finally:
             reader.close()

@@ -13,7 +13,7 @@ from typing import Iterator
 
 from proctor import tasks
 from proctor.graders.problem import Problem
-from proctor.errors import BadInput
+from proctor.errors import BadInput, InfrastructureError
 from proctor.grading import check_graders, grade_pending, package_versions, progress_bar
 from proctor.models.base import Model, Request, as_completion
 from proctor.defaults import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
@@ -112,6 +112,11 @@ def collect_completions(store: RunStore, run: str, suite: Suite, model: Model) -
                 bar.advance(bar.task_ids[0])
             if time.monotonic() - last > COMMIT_EVERY_SECONDS:
                 flush()
+    except InfrastructureError as exc:  # the model failed (crashed, server down): keep what it answered
+        if batch:
+            flush()
+        raise InfrastructureError(f"{exc}; {store.count('completions', run)} completions of run {run!r} are stored "
+                                  f"in {store.path}: run the same command again to resume") from None
     finally:
         if batch:
             flush()

@@ -22,6 +22,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from proctor import sandbox
+from proctor.extras import require
 from proctor.sandbox.base import Limits, RunResult, Sandbox, SandboxError, SandboxUnavailable
 from proctor.sandbox.cgroups import RunCgroup
 from proctor.sandbox.files import checked_files
@@ -53,10 +54,8 @@ SECCOMP_LOADER = (
 
 
 def _client(base_url: str | None):
-    try:
-        import docker  # the SDK is imported only when this backend is chosen
-    except ImportError as exc:
-        raise SandboxUnavailable("the Python package `docker` is not installed") from exc
+    require("docker", "the docker sandbox backend")
+    import docker  # the SDK is imported only when this backend is chosen
     try:
         client = docker.DockerClient(base_url=base_url) if base_url else docker.from_env()
         client.ping()

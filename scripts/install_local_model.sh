@@ -36,7 +36,7 @@ if [ "$(installed_key)" != "$KEY" ]; then
     fi
     "$VENV/bin/pip" install --quiet --no-cache-dir --force-reinstall --no-deps "$CACHE"/llama_cpp_python-$LLAMA_VERSION-*.whl
     "$VENV/bin/pip" install --quiet "numpy>=1.20" "typing-extensions>=4.5" "diskcache>=5.6.1" "jinja2>=2.11.3"
-    # Recorded beside the package, so the tests and `proctor doctor` can tell which build runs.
+    # Recorded beside the package: the tests read it, and every run stores its key (describe()).
     cp "$CACHE/proctor_build.json" "$("$VENV/bin/python" -c 'import llama_cpp, os; print(os.path.dirname(llama_cpp.__file__))')/"
 fi
 # Checked through its metadata: the package's own __init__ imports `llm`, which we do not install.

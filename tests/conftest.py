@@ -5,7 +5,19 @@ from pathlib import Path
 
 import pytest
 
+import isolation
+
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_addoption(parser):
+    parser.addoption(isolation.OPTION, action="store_true",
+                     help="an isolating sandbox backend (bwrap, docker) that cannot run is a failure, not a skip "
+                          "(also when CI=true)")
+
+
+def pytest_configure(config):
+    isolation._required_by_option = config.getoption(isolation.OPTION)
 
 
 class CliResult:

@@ -82,7 +82,8 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(n_ctx: int = 2048, threads: int = 2) -> ModelServer:
+def start_server(n_ctx: int = 2048, threads: int = max(1, len(os.sched_getaffinity(0)) // 2)) -> ModelServer:
+    """`threads`: half the CPUs, as `--model local` uses (proctor/models/local.py says why)."""
     gguf = local_gguf()
     port = _free_port()
     log = tempfile.NamedTemporaryFile("wb", prefix="llama-server-", suffix=".log", delete=False)

@@ -8,7 +8,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # (layer's module prefix, folder in the repository), bottom first.
-LAYERS = [("proctor.registry", "proctor/registry.py"), ("proctor.sandbox", "sandbox"),
+# proctor.errors and proctor.extras (which optional package a feature needs) are leaves
+# below everything: the sandbox's docker backend names its pip extra too.
+LAYERS = [("proctor.errors", "proctor/errors.py"), ("proctor.extras", "proctor/extras.py"),
+          ("proctor.registry", "proctor/registry.py"), ("proctor.sandbox", "sandbox"),
           ("proctor.graders", "graders"), ("proctor.tasks", "tasks"), ("proctor", "proctor")]
 
 
@@ -84,5 +87,5 @@ def test_the_checker_sees_an_upward_import(tmp_path):
     sample = tmp_path / "bad.py"
     sample.write_text("import os\nfrom proctor.store import RunStore\nfrom proctor import tasks\n")
     assert imported_modules(sample) == {"os", "proctor", "proctor.store", "proctor.tasks"}
-    assert layer_of("proctor") is None and layer_of("proctor.store") == 4 and layer_of("proctor.tasks.arith") == 3 and layer_of("os") is None
+    assert layer_of("proctor") is None and layer_of("proctor.store") == 6 and layer_of("proctor.tasks.arith") == 5 and layer_of("proctor.errors") == 0 and layer_of("os") is None
     assert re.fullmatch(r"proctor(\.\w+)*", "proctor.tasks.arith")

@@ -16,6 +16,7 @@ import pytest
 
 import hostile_graders  # noqa: F401  (registers test.* graders before the pools fork)
 import proctor
+from isolation import unavailable
 from proctor.rewards import (MisroutedRow, ProctorReward, completion_text, compute_score, compute_score_batch, trl_rows,
                              verl_rows)
 
@@ -142,7 +143,7 @@ def test_sandboxed_code_rewards_and_reward_hacks():
     with ProctorReward(workers=2, timeout=30) as fn:
         rewards = trl_call(fn, rows, [solution, hack])
         if fn.stats["error"]:
-            pytest.skip("the code grader's sandbox cannot run here (see tests/test_code_grader.py)")
+            unavailable("the code grader's sandbox cannot run here (see tests/test_code_grader.py)")
     assert rewards == [1.0, 0.0]
 
 

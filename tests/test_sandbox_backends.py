@@ -88,7 +88,7 @@ def test_bwrap_refuses_a_python_it_cannot_mount(tmp_path):
 
 
 def test_docker_unavailable_says_how_to_get_an_engine(tmp_path):
-    pytest.importorskip("docker", reason="the docker SDK is a proctor dependency; not installed here")
+    pytest.importorskip("docker", reason="the docker SDK is the proctor[docker] extra (dev installs it); not installed here")
     with pytest.raises(SandboxUnavailable, match="docker_engine.sh"):
         sandbox.open_backend("docker", base_url=f"unix://{tmp_path}/no-engine.sock")
 

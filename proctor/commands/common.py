@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from contextlib import contextmanager
 from typing import Iterator, TextIO
@@ -80,6 +79,8 @@ def grade_stored_run(store, run: str, args, note: str = "") -> None:
 
 def _written(verdicts, out: TextIO):
     """The verdicts, each written to `out` as a JSONL line on its way through."""
+    from proctor.jsonl import json_text
+
     for v in verdicts:
-        out.write(json.dumps(v.to_dict(), ensure_ascii=False) + "\n")
+        out.write(json_text(v.to_dict()) + "\n")
         yield v

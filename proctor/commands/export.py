@@ -1,8 +1,6 @@
 """`proctor export RUN -o FILE`: a run's verdicts, with completions, as JSONL."""
 from __future__ import annotations
 
-import json
-
 from proctor.commands.common import add_store_options, output
 from proctor.errors import EXIT_OK
 
@@ -15,11 +13,12 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    from proctor.jsonl import json_text
     from proctor.store import RunStore
 
     with RunStore(args.db) as store:
         store.require_run(args.name)
         with output(args.output) as out:
             for v in store.verdicts(args.name, with_completion=True):
-                out.write(json.dumps(v.to_dict(with_completion=True), ensure_ascii=False) + "\n")
+                out.write(json_text(v.to_dict(with_completion=True)) + "\n")
     return EXIT_OK

@@ -122,6 +122,9 @@ def suite_margins(candidate) -> dict[str, float]:
 
 
 def _write(path: str, text: str) -> None:
+    # A model's answer quoted in a report may hold lone surrogates, which UTF-8 cannot encode:
+    # written as `\udcff`, which JSON reads back as the same text and Markdown/XML show as is.
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     if path == "-":
         sys.stdout.write(text)
         return

@@ -40,13 +40,17 @@ def run(args) -> int:
 
 
 def _html(args) -> int:
+    from proctor.extras import require
+
+    require("report", "the HTML report (proctor report --html)")
     from proctor.report.html import build_report
     from proctor.store import RunStore
 
     with RunStore(args.db) as store:
         page = build_report(store, args.name, args.baseline, pass_at=args.pass_at)
     try:
-        Path(args.html).write_text(page, encoding="utf-8")
+        # A grader's reason may quote model text holding lone surrogates: shown as `\udcff`.
+        Path(args.html).write_text(page, encoding="utf-8", errors="backslashreplace")
     except OSError as exc:
         raise BadInput(f"cannot write: {exc.strerror}", args.html) from None
     print(f"wrote {args.html} ({len(page.encode()) // 1024} KiB)")

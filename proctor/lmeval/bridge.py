@@ -61,7 +61,10 @@ def build_dataset(proctor_task: str | None = None, proctor_n: int | None = None,
     A family named apart from its task records its name in each problem's metadata
     ("family"), so `proctor grade --from-lm-eval` groups the logged samples by it again.
     """
-    import datasets
+    from proctor.extras import require
+
+    require("lm-eval", "proctor's tasks inside lm-eval")
+    import datasets  # lm-eval's own dependency
 
     from proctor import graders
     from proctor import tasks

@@ -22,6 +22,7 @@ import importlib.metadata
 from typing import Hashable, Iterable, Iterator
 
 from proctor.errors import BadInput, InfrastructureError
+from proctor.extras import require
 from proctor.models.base import Model, Request
 
 DEFAULT_CHUNK = 32
@@ -29,14 +30,13 @@ SECRET_ARGS = ("auth_token", "api_key", "token")
 
 
 def _require_lm_eval():
-    try:
-        import lm_eval.api.registry as registry
-        # lm-eval registers its built-in backends only when its registry is empty at the
-        # first look-up; a plug-in registered earlier would hide them all.
-        import lm_eval.models  # noqa: F401
-    except ImportError:
-        raise InfrastructureError("--model lm-eval:... needs lm-eval: pip install 'lm-eval[api]==0.4.13' "
-                                  "(add the extra your backend needs, e.g. lm-eval[hf] or lm-eval[vllm])") from None
+    # Your backend may need more than lm-eval[api] (e.g. lm-eval[hf], lm-eval[vllm]): lm-eval then says which.
+    require("lm-eval", "--model lm-eval:NAME")
+    import lm_eval.api.registry as registry
+    # lm-eval registers its built-in backends only when its registry is empty at the
+    # first look-up; a plug-in registered earlier would hide them all.
+    import lm_eval.models  # noqa: F401
+
     return registry
 
 
