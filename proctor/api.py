@@ -12,6 +12,7 @@ from typing import Iterable, Iterator, Mapping
 from proctor import tasks
 from proctor.graders.problem import Problem
 from proctor.errors import BadInput
+from proctor.options import SQLITE_MAX, int_problem
 from proctor.grading import GraderResolver, grade_pending, ingest, new_run_name
 from proctor.runner import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, GradingPool, Job
 from proctor.store import RunStore, StoredVerdict
@@ -28,10 +29,15 @@ def _as_problem(item: Problem | Mapping) -> Problem:
 
 def _as_completion(item: Mapping | tuple) -> tuple[str, int, str]:
     if isinstance(item, Mapping):
-        return str(item["id"]), int(item.get("sample", 0)), item["completion"]
-    if len(item) == 2:
-        return str(item[0]), 0, item[1]
-    return str(item[0]), int(item[1]), item[2]
+        problem_id, sample, text = item["id"], item.get("sample", 0), item["completion"]
+    elif len(item) == 2:
+        (problem_id, text), sample = item, 0
+    else:
+        problem_id, sample, text = item
+    problem = int_problem(sample, 0, SQLITE_MAX, "a non-negative integer")
+    if problem:
+        raise BadInput(f"completion {problem_id!r}: 'sample' {problem}")
+    return str(problem_id), sample, text
 
 
 def grade(problems: Iterable[Problem | Mapping], completions: Iterable[Mapping | tuple], *,

@@ -7,13 +7,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 from contextlib import contextmanager
 from typing import Iterator, TextIO
 
-from proctor.errors import EXIT_BAD_INPUT, EXIT_INFRASTRUCTURE, EXIT_OK, BadInput, ProctorError
+from proctor.errors import EXIT_BAD_INPUT, EXIT_INFRASTRUCTURE, EXIT_OK, BadInput, ProctorError, store_failure
 from proctor.gate.cli import COMMANDS as GATE_COMMANDS, add_parsers as add_gate_parsers
 from proctor.lmeval import command as lmeval_cli
+from proctor import options
 
 
 class _Parser(argparse.ArgumentParser):
@@ -30,8 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     gen = sub.add_parser("generate", help="write problems of a task as JSONL")
     gen.add_argument("task")
-    gen.add_argument("--n", type=int, default=10)
-    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--n", type=options.positive_int, default=10)
+    gen.add_argument("--seed", type=options.sqlite_int, default=0)
     gen.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
     gen.add_argument("-o", "--output", help="file to write (default: stdout)")
 
@@ -41,9 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
     lmeval_cli.add_grade_arguments(grade)
     grade.add_argument("-o", "--output", help="write verdicts JSONL here")
     grade.add_argument("--grader", help="grade with this grader instead of each task's own")
-    grade.add_argument("--workers", type=int, default=None, help="worker processes (default: CPU count)")
-    grade.add_argument("--timeout", type=float, default=10.0, help="hard per-item limit in seconds")
-    grade.add_argument("--memory-mb", type=int, default=4096, help="memory cap per worker")
+    grade.add_argument("--workers", type=options.workers, default=None, help="worker processes (default: CPU count)")
+    grade.add_argument("--timeout", type=options.positive_finite_float, default=10.0,
+                       help="hard per-item limit in seconds")
+    grade.add_argument("--memory-mb", type=options.memory_mb, default=4096, help="memory cap per worker")
     _store_args(grade, run_help="store under this name; grading it again resumes")
 
     run = sub.add_parser("run", help="the main job: generate a suite's problems, ask a model, grade, store, report")
@@ -52,10 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="local | openai:MODEL@BASE_URL | openai-completions:MODEL@BASE_URL | lm-eval:NAME | "
                           "file:COMPLETIONS.jsonl")
     run.add_argument("--model-args", default="", metavar="KEY=VALUE,...")
-    run.add_argument("--step", type=int, default=None, help="the checkpoint's training step (the report's trend axis)")
-    run.add_argument("--workers", type=int, default=None, help="grading processes (default: CPU count)")
-    run.add_argument("--timeout", type=float, default=10.0, help="hard per-item grading limit in seconds")
-    run.add_argument("--memory-mb", type=int, default=4096, help="memory cap per grading worker")
+    run.add_argument("--step", type=options.non_negative_int, default=None,
+                     help="the checkpoint's training step (the report's trend axis)")
+    run.add_argument("--workers", type=options.workers, default=None, help="grading processes (default: CPU count)")
+    run.add_argument("--timeout", type=options.positive_finite_float, default=10.0,
+                     help="hard per-item grading limit in seconds")
+    run.add_argument("--memory-mb", type=options.memory_mb, default=4096, help="memory cap per grading worker")
     _store_args(run, run_help="store under this name; running it again resumes")
 
     runs = sub.add_parser("runs", help="list stored runs")
@@ -294,6 +299,12 @@ def run_cli(argv: list[str] | None = None) -> int:
         code = 130
     except BrokenPipeError:
         code = EXIT_OK
+    except sqlite3.Error as exc:  # the store file's fault (read-only, locked, full), named as such
+        from proctor.store import default_db_path
+
+        failure = store_failure(exc, getattr(args, "db", None) or default_db_path())
+        print(f"proctor: error: {failure}", file=sys.stderr)
+        code = failure.exit_code
     except Exception as exc:  # an internal failure: still one line, and the infrastructure code
         if os.environ.get("PROCTOR_DEBUG"):
             raise

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from proctor.graders.problem import Problem, Verdict, canonical_json
-from proctor.errors import BadInput, InfrastructureError
+from proctor.errors import BadInput, store_failure
 
 DEFAULT_DB = "proctor.db"
 
@@ -122,7 +122,7 @@ class RunStore:
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.executescript(SCHEMA)
         except sqlite3.DatabaseError as exc:
-            raise InfrastructureError(f"{self.path}: cannot open the run store: {exc}") from None
+            raise store_failure(exc, self.path) from None
 
     def close(self) -> None:
         self.db.close()

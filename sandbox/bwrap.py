@@ -19,6 +19,7 @@ wall timeout kills the whole tree (pid namespace plus cgroup).
 """
 from __future__ import annotations
 
+import atexit
 import ctypes
 import functools
 import json
@@ -187,6 +188,8 @@ class BwrapSandbox(Sandbox):
         self._warm: list | None = [] if warm else None
         self._warm_lock = threading.Lock()
         self._warm_max = max(1, os.cpu_count() or 1)
+        if warm:  # the warm sandboxes and their cgroups go when this process exits normally
+            atexit.register(self.close)
 
     def _argv(self, command: list[str], files: dict[str, bytes], limits: Limits) -> tuple[list[str], list[int]]:
         argv = [self.bwrap, *ISOLATION_FLAGS, *self.mounts,

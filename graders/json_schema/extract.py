@@ -26,7 +26,10 @@ WHOLE, FENCED, BALANCED = "whole", "fenced", "balanced"
 # An opening fence labelled json, ending its line; models also put it after text
 # on the same line ("Here it is: ```json"), so it need not start one. The block
 # runs to the next fence of at least as many backticks (or tildes).
-_FENCE_OPEN = re.compile(r"(`{3,}|~{3,})[ \t]*json[ \t]*\r?\n", re.IGNORECASE)
+# A fence is matched only from the start of its run of backticks or tildes, and
+# the run is taken whole (possessive): a megabyte of backticks is one pass, not
+# a retry from every one of them.
+_FENCE_OPEN = re.compile(r"((?<!`)`{3,}+|(?<!~)~{3,}+)[ \t]*+json[ \t]*+\r?\n", re.IGNORECASE)
 _NUMBERISH = re.compile(r"-?[0-9][0-9.eE+-]*")
 _OPENER = re.compile(r"[\[{]")
 _TOKEN = re.compile(STRING_TOKEN.pattern + r"|[\[\]{}]", re.DOTALL)
@@ -50,7 +53,8 @@ def _last_fenced_block(text: str) -> tuple[str | None, bool]:
         return None, False
     last = openers[-1]
     fence = last.group(1)
-    end = re.compile(re.escape(fence[0]) + "{%d,}" % len(fence)).search(text, last.end())
+    mark = re.escape(fence[0])
+    end = re.compile(f"(?<!{mark}){mark}{{{len(fence)},}}").search(text, last.end())
     if end is None:
         raise JsonRefused("the last ```json block is never closed (truncated output?)")
     return text[last.end():end.start()], True

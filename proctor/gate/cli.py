@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 
+from proctor.options import finite_float, float_between
+
 _DB_HELP = "run store path (default: $PROCTOR_DB or ./proctor.db)"
 
 
@@ -16,11 +18,11 @@ def add_gate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--baseline", metavar="RUN",
                         help="run name or verdicts file (default: the promoted baseline of the candidate's suite)")
     parser.add_argument("--suite", help="whose promoted baseline to use (default: the candidate run's suite)")
-    parser.add_argument("--margin", type=float, default=None,
+    parser.add_argument("--margin", type=float_between(0, 1, high_open=True), default=None,
                         help="non-inferiority margin for families the suite gives none (default 0.02)")
-    parser.add_argument("--alpha", type=float, default=None,
+    parser.add_argument("--alpha", type=float_between(0, 0.5, True, True), default=None,
                         help="one-sided level, Holm-corrected across families (default 0.05)")
-    parser.add_argument("--max-unscored", type=float, default=None, metavar="SHARE",
+    parser.add_argument("--max-unscored", type=float_between(0, 1), default=None, metavar="SHARE",
                         help="largest share of unscored items (grader timeout/error) per run before exit 3 "
                              "(default 0.02)")
     parser.add_argument("--junit", metavar="FILE", help="write JUnit XML (one testcase per family)")
@@ -30,12 +32,12 @@ def add_gate_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_plan_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--margin", type=float, required=True, help="non-inferiority margin, e.g. 0.02")
-    parser.add_argument("--baseline-acc", type=float, required=True, help="expected baseline accuracy, e.g. 0.7")
-    parser.add_argument("--correlation", type=float, default=0.5,
+    parser.add_argument("--margin", type=finite_float, required=True, help="non-inferiority margin, e.g. 0.02")
+    parser.add_argument("--baseline-acc", type=finite_float, required=True, help="expected baseline accuracy, e.g. 0.7")
+    parser.add_argument("--correlation", type=finite_float, default=0.5,
                         help="correlation of the two runs' per-item outcomes (consecutive checkpoints: 0.5-0.8)")
-    parser.add_argument("--alpha", type=float, default=0.05, help="one-sided level (default 0.05)")
-    parser.add_argument("--power", type=float, default=0.8, help="chance to flag a drop of 2 * margin (default 0.8)")
+    parser.add_argument("--alpha", type=finite_float, default=0.05, help="one-sided level (default 0.05)")
+    parser.add_argument("--power", type=finite_float, default=0.8, help="chance to flag a drop of 2 * margin (default 0.8)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
