@@ -126,8 +126,13 @@ class MathGrader(Grader):
             same = equivalent(ref, ans, policy)
         except (TooLarge, Unsupported) as exc:
             return graders.Verdict.unparsable(f"{found.source}: {exc}", extracted=shown)
-        except Exception as exc:  # sympy can fail on odd inputs; that is the grader's failure
-            return graders.Verdict.error(f"comparison failed: {type(exc).__name__}: {str(exc)[:120]}")
+        except Exception as exc:
+            # sympy can fail on odd inputs. The reference was read and is fine, so the
+            # answer's form caused it: a failure the model could cause on purpose is
+            # never unscored (README, Reliability). `details` keeps what sympy said.
+            return graders.Verdict.incorrect(shown, f"cannot be compared with the reference ({found.source})",
+                                             source=found.source,
+                                             comparison_failed=f"{type(exc).__name__}: {str(exc)[:120]}")
         if same and not _in_asked_form(ans, ref, problem.metadata.get("answer_form")):
             return graders.Verdict.incorrect(
                 shown, f"equal to the reference but not {problem.metadata['answer_form']} as asked ({found.source})",
