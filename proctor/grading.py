@@ -20,6 +20,7 @@ from proctor.errors import BadInput, InfrastructureError
 from proctor.runner import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, GradingPool, Job
 from proctor.store import RunStore
 from proctor.registry import RegistryError
+from proctor.storable import storable_text, storable_verdict
 
 FLUSH_EVERY_ITEMS = 500
 FLUSH_EVERY_SECONDS = 0.5
@@ -126,7 +127,7 @@ def ingest(store: RunStore, run: str, problems: Iterable[tuple[int, Problem]],
                 task = task_of[pid] = row[0]
             try:
                 if store.add_completion(run, offset + lineno, pid, sample,
-                                        resolver.grader_for(task, completions_file, lineno), text):
+                                        resolver.grader_for(task, completions_file, lineno), storable_text(text)):
                     new_completions += 1
             except ValueError as exc:
                 raise BadInput(f"field 'completion': {exc}", completions_file, lineno) from None
@@ -165,7 +166,7 @@ def grade_pending(store: RunStore, run: str, *, workers: int | None = None, time
     try:
         with GradingPool(workers=workers, timeout=timeout, memory_mb=memory_mb) as pool:
             for (pid, sample), verdict in pool.grade(jobs):
-                batch.append((pid, sample, verdict))
+                batch.append((pid, sample, storable_verdict(verdict)))
                 done += 1
                 if bar:
                     bar.advance(bar.task_ids[0])

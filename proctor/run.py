@@ -19,6 +19,7 @@ from proctor.models.base import Model, Request
 from proctor.runner import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from proctor.store import RunStore
 from proctor.suite import Family, Suite
+from proctor.storable import storable_text
 
 COMMIT_EVERY_SECONDS = 0.25  # a kill loses at most this much of the model's work
 
@@ -106,7 +107,7 @@ def collect_completions(store: RunStore, run: str, suite: Suite, model: Model) -
     try:
         for (pid, sample), text in model.generate(requests):
             ordinal += 1
-            batch.append((ordinal, pid, sample, grader_of[task_of[pid]], text))
+            batch.append((ordinal, pid, sample, grader_of[task_of[pid]], storable_text(text)))
             if bar:
                 bar.advance(bar.task_ids[0])
             if time.monotonic() - last > COMMIT_EVERY_SECONDS:

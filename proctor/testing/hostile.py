@@ -16,7 +16,7 @@ from functools import lru_cache
 # Generous on purpose: far above a normal grading (milliseconds for text, about a
 # second for a sandboxed run) and far below a hang (the runner's hard kill).
 TIME_BOUND_SECONDS = 20.0
-MB = 1 << 20
+MB = 1_000_000  # a megabyte of ASCII: the longest completion the text graders read (graders.extract)
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ _PROGRAMS = {
     "huge-string-return": _ANSWER_WITH + "\nanswer_with(lambda: 'x' * (64 << 20))",
     "huge-list-return": _ANSWER_WITH + "\nanswer_with(lambda: [0] * (8 << 20))",
     "deep-nesting-return": (
-        _ANSWER_WITH + "\n\ndef nested():\n    value = []\n    for _ in range(200000):\n        value = [value]\n"
+        _ANSWER_WITH + "\n\ndef nested():\n    value = []\n    for _ in range(2000):\n        value = [value]\n"
         "    return value\n\nanswer_with(nested)"),
     "self-referential-return": _ANSWER_WITH + "\n\ndef loop():\n    value = []\n    value.append(value)\n"
                                               "    return value\n\nanswer_with(loop)",
@@ -184,38 +184,57 @@ _PROGRAMS = {
 }
 
 
-def _text_cases() -> dict[str, tuple[str, frozenset[str]]]:
-    """Shapes that make backtracking regexes quadratic, plus text the graders must survive."""
-    any_ = frozenset({"any"})
+def _text_cases() -> dict[str, str]:
+    """Shapes that make backtracking regexes or naive scans quadratic (each about
+    1 MB, the largest completion the text graders read), and text they must survive."""
     spaces = " " * MB
     return {
-        "spaces-1MB-after-fence": ("```" + spaces + "x", any_),
-        "spaces-1MB-after-python-fence": ("```python" + spaces + "x", any_),
-        "fences-1MB": ("```\n" * (MB // 4), any_),
-        "backticks-1MB": ("`" * MB, any_),
-        "tildes-1MB": ("~" * MB, any_),
-        "tilde-fences-1MB": ("~~~\n" * (MB // 4), any_),
-        "open-braces-1MB": ("{" * MB, any_),
-        "braces-1MB": ("{}" * (MB // 2), any_),
-        "open-brackets-1MB": ("[" * MB, any_),
-        "answer-spaces-letter": ("Answer: 1" + " " * 40000 + "a", any_),
-        "answer-1MB-spaces": ("Answer: 1" + spaces + "a", any_),
-        "answer-lines-1MB": ("Answer: 1\n" * (MB // 10), any_),
-        "boxed-1MB": ("\\boxed{" * (MB // 7), any_),
-        "digits-1MB": ("9" * MB, any_),
-        "minus-signs-1MB": ("-" * MB + "1", any_),
-        "dollar-signs-1MB": ("$" * MB, any_),
-        "nul-bytes": ("Answer: 4\0\0\0" + "\0" * 10000, any_),
-        "lone-surrogate": ("Answer: \ud800 4 \udfff", any_),
-        "10MB-completion": ("the answer is 4. " * (10 * MB // 17), any_),
-        "empty": ("", any_),
+        "spaces-1MB-after-fence": "```" + spaces + "x",
+        "spaces-1MB-after-python-fence": "```python" + spaces + "x",
+        "fences-1MB": "```\n" * (MB // 4),
+        "python-fences-1MB": "```python\n```\n" * (MB // 14),
+        "backticks-1MB": "`" * MB,
+        "tildes-1MB": "~" * MB,
+        "tilde-fences-1MB": "~~~\n" * (MB // 4),
+        "json-fence-then-backticks": "```json\n" + "`" * MB,
+        "open-braces-1MB": "{" * MB,
+        "braces-1MB": "{}" * (MB // 2),
+        "open-brackets-1MB": "[" * MB,
+        "mismatched-brackets-1MB": "[}" * (MB // 2),
+        "bracketed-prose-1MB": "{see above} " * (MB // 12),
+        "quotes-1MB": '"' * MB,
+        "answer-spaces-letter": "Answer: 1" + " " * 40000 + "a",
+        "answer-1MB-spaces": "Answer: 1" + spaces + "a",
+        "answer-newlines-1MB": "Answer:" + "\n" * MB,
+        "answer-lines-1MB": "Answer: 1\n" * (MB // 10),
+        "answer-words-1MB": "answer " * (MB // 7),
+        "answer-spaces-then-and": "Answer: 1" + " " * 9000 + "x",
+        "boxed-openers-1MB": "\\boxed{" * (MB // 7),
+        "boxed-side-by-side": "\\boxed{1} and " * (MB // 15),
+        "plus-minus-run": "Answer: " + "\\pm" * 3000,
+        "math-parens-run": "x = " + "\\(" * (MB // 2),
+        "dollar-pairs": "Answer: " + "1$$" * 3000 + "x",
+        "digits-1MB": "9" * MB,
+        "digits-then-letter": "Answer: " + "1" * 9000 + "x",
+        "thousands-commas": "Answer: " + "9," * 4900 + "x",
+        "minus-signs-1MB": "-" * MB + "1",
+        "dollar-signs-1MB": "$" * MB,
+        "backslashes-1MB": "\\" * MB,
+        "nul-bytes": "Answer: 4\0\0\0" + "\0" * 10000,
+        "lone-surrogate": "Answer: \ud800 4 \udfff",
+        "surrogates-in-json": '{"name": "\\ud800", "x": "\udfff"}',
+        "nan-json": '{"value": NaN, "big": 1e999}',
+        "huge-number-json": '{"n": ' + "9" * 5000 + "}",
+        "10MB-completion": ("the answer is 4. " * (10 * MB // 17 + 1))[:10 * MB],
+        "empty": "",
+        "whitespace-only": " \t\n" * 1000,
     }
 
 
 @lru_cache(maxsize=1)
 def _corpus() -> tuple[HostileCompletion, ...]:
     cases = [HostileCompletion(name, _fence(code), frozenset({"code"})) for name, code in _PROGRAMS.items()]
-    cases += [HostileCompletion(name, text, targets) for name, (text, targets) in _text_cases().items()]
+    cases += [HostileCompletion(name, text, frozenset({"any"})) for name, text in _text_cases().items()]
     names = [c.name for c in cases]
     assert len(names) == len(set(names)), "hostile completion names must be unique"
     return tuple(cases)
