@@ -33,6 +33,7 @@ PR_SET_NO_NEW_PRIVS = 38
 PR_SET_SECCOMP = 22
 SECCOMP_MODE_FILTER = 2
 PR_SET_CHILD_SUBREAPER = 36
+PR_SET_DUMPABLE = 4
 SIGKILL, SIGSTOP, SIGCHLD = 9, 19, 17
 EPERM = 1
 F_SETSIG = 10
@@ -47,12 +48,18 @@ BY_THREAD = ("tkill", "tgkill", "rt_tgsigqueueinfo", "pidfd_open")
 REFUSED = ("pidfd_send_signal",)
 
 
+_LIBC: list = []
+
+
 def _libc():
-    try:
-        import ctypes
-        return ctypes, ctypes.CDLL(None, use_errno=True)
-    except Exception:  # a minimal image without ctypes: the shield and the sweep still hold
-        return None, None
+    """(ctypes, the C library), loaded once; (None, None) without ctypes."""
+    if not _LIBC:
+        try:
+            import ctypes
+            _LIBC.extend((ctypes, ctypes.CDLL(None, use_errno=True)))
+        except Exception:  # a minimal image without ctypes: the shield and the sweep still hold
+            _LIBC.extend((None, None))
+    return _LIBC[0], _LIBC[1]
 
 
 def shield() -> dict:
@@ -162,6 +169,11 @@ def install_filter() -> bool:
 def enter_candidate(saved: dict) -> None:
     """In a freshly forked candidate process, before any candidate code."""
     restore(saved)
+    # A fork of the non-dumpable supervisor is non-dumpable too, and then its own
+    # /proc files belong to root: dumpable just long enough to write oom_score_adj.
+    ctypes, libc = _libc()
+    if libc is not None:
+        libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
     try:
         fd = os.open("/proc/self/oom_score_adj", os.O_WRONLY)
         try:
@@ -170,6 +182,8 @@ def enter_candidate(saved: dict) -> None:
             os.close(fd)
     except OSError:
         pass
+    if libc is not None:
+        libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
 def _children() -> list[int]:
