@@ -48,15 +48,31 @@ def last_boxed(text: str) -> str | None:
     return spans[-1][2] if spans else None
 
 
-_ANSWER_LINE = re.compile(
-    r"(?:final answer|answer)\s*(?:is|:|=)\s*:?\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE
-)
+# The key of an answer statement and the blanks after it. Possessive: the blanks
+# are taken whole, so a megabyte of them is one pass (the former one-regex form,
+# `...\s*(.+?)\s*$`, retried every split of a blank run: 40,000 spaces took 4 s).
+# ("the final answer is" ends like "answer is": the key's end is all that is used.)
+_ANSWER_KEY = re.compile(r"answer\s*+(?:is|:|=)(\s*+:?\s*+)", re.IGNORECASE)
 
 
 def answer_statement(text: str) -> str | None:
-    """The text after the last "Answer:" / "the final answer is" on its line."""
-    matches = list(_ANSWER_LINE.finditer(text))
-    return matches[-1].group(1) if matches else None
+    """The text after the last "Answer:" / "the final answer is", to the end of
+    the line where it starts (blank lines after the key are skipped). The first
+    key of a line claims the rest of it, so "Answer: 3, not the final answer is 4"
+    states 3. Linear time: each line is read once."""
+    found = None
+    position = 0
+    while True:
+        key = _ANSWER_KEY.search(text, position)
+        if key is None:
+            return found
+        start = key.end()
+        if start == len(text):  # nothing but blanks after the last key: a statement of nothing
+            return "" if key.group(1).strip("\n") else found
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        found = text[start:end].rstrip()
+        position = end
 
 
 def strip_math_delimiters(text: str) -> str:

@@ -8,10 +8,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import sqlite3
 import sys
 
 from proctor.commands import COMMANDS
-from proctor.errors import EXIT_BAD_INPUT, EXIT_INFRASTRUCTURE, EXIT_OK, ProctorError
+from proctor.errors import EXIT_BAD_INPUT, EXIT_INFRASTRUCTURE, EXIT_OK, ProctorError, store_failure
 
 
 class _Parser(argparse.ArgumentParser):
@@ -53,6 +54,12 @@ def run_cli(argv: list[str] | None = None) -> int:
         code = 130
     except BrokenPipeError:
         code = EXIT_OK
+    except sqlite3.Error as exc:  # the store file's fault (read-only, locked, full), named as such
+        from proctor.store import default_db_path
+
+        failure = store_failure(exc, getattr(args, "db", None) or default_db_path())
+        print(f"proctor: error: {failure}", file=sys.stderr)
+        code = failure.exit_code
     except Exception as exc:  # an internal failure: still one line, and the infrastructure code
         if os.environ.get("PROCTOR_DEBUG"):
             raise

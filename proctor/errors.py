@@ -28,3 +28,21 @@ class BadInput(ProctorError):
 
 class InfrastructureError(ProctorError):
     exit_code = EXIT_INFRASTRUCTURE
+
+
+def store_failure(exc: Exception, path: str) -> InfrastructureError:
+    """What is wrong with the run store at `path`, in words, for an sqlite3 error
+    raised while using it (the file, not proctor, is at fault)."""
+    text = str(exc)
+    if "readonly" in text or "read-only" in text:
+        what = ("cannot write the run store: it is read-only (proctor writes the file, and the -wal and -shm "
+                "files beside it, so its folder too); fix the permissions or choose another with --db")
+    elif "locked" in text or "busy" in text:
+        what = "the run store is locked by another process (waited 30 s); wait for it or choose another with --db"
+    elif "disk" in text or "full" in text:
+        what = f"cannot write the run store: {text} (is the disk full?)"
+    elif "not a database" in text or "malformed" in text:
+        what = f"cannot open the run store: it is not an SQLite database, or it is damaged ({text})"
+    else:
+        what = f"the run store failed: {text}"
+    return InfrastructureError(f"{path}: {what}")

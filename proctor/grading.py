@@ -7,7 +7,6 @@ killed while grading resumes exactly where it stopped.
 from __future__ import annotations
 
 import importlib.metadata
-import json
 import platform
 import sys
 import time
@@ -15,11 +14,11 @@ from typing import Iterable
 
 from proctor import graders
 from proctor import tasks
-from proctor.graders.problem import Problem, Verdict
+from proctor.graders.problem import Verdict
 from proctor.errors import BadInput, InfrastructureError, ProctorError
 from proctor.defaults import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from proctor.pool import GradingPool, Job
-from proctor.store import CompletionUsage, RunStore
+from proctor.store import RunStore
 from proctor.registry import RegistryError
 
 FLUSH_EVERY_ITEMS = 500

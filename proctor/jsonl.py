@@ -5,10 +5,14 @@ import json
 from pathlib import Path
 from typing import Any, Iterator
 
-from proctor.graders.problem import Problem
 from proctor.errors import BadInput
-from proctor.graders.problem import _is_utf8, json_text  # noqa: F401 (json_text re-exported: the JSONL writers use it)
+from proctor.graders.problem import Problem, _is_utf8, json_text  # noqa: F401 (json_text re-exported: the JSONL writers use it)
 from proctor.store import CompletionUsage
+from proctor.options import SQLITE_MAX, int_problem
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def read_objects(path: str | Path) -> Iterator[tuple[int, dict]]:
@@ -35,9 +39,12 @@ def read_objects(path: str | Path) -> Iterator[tuple[int, dict]]:
             if not line.strip():
                 continue
             try:
-                value = json.loads(line)
-            except (json.JSONDecodeError, RecursionError) as exc:
-                detail = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+                # NaN and Infinity are Python's extension, not JSON: refused like any other bad number.
+                value = json.loads(line, parse_constant=_refuse_constant)
+            except (ValueError, RecursionError) as exc:  # ValueError: also integers past 4,300 digits
+                detail = (exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+                          if isinstance(exc, RecursionError) else "an integer has more than 4,300 digits"
+                          if "4300" in str(exc) else str(exc))
                 raise BadInput(f"not valid JSON ({detail})", name, lineno) from None
             if not isinstance(value, dict):
                 raise BadInput(f"expected a JSON object, got {type(value).__name__}", name, lineno)
@@ -58,8 +65,9 @@ def field(obj: dict, key: str, kinds: type | tuple, file: str, line: int, allowe
 def sample_field(obj: dict, file: str, line: int) -> int:
     """The optional 'sample' of a completion or verdict line: a non-negative integer, 0 when absent."""
     sample = obj.get("sample", 0)
-    if isinstance(sample, bool) or not isinstance(sample, int) or sample < 0:
-        raise BadInput(f"field 'sample' must be a non-negative integer, got {json.dumps(sample)}", file, line)
+    problem = int_problem(sample, 0, SQLITE_MAX, "a non-negative integer")
+    if problem:
+        raise BadInput(f"field 'sample' {problem}", file, line)
     return sample
 
 

@@ -122,6 +122,10 @@ class GradingPool:
             self._pool.stop()
             self._pool.join()
             self._pool = None
+            # Stopped workers never ran their own clean-up: their sandboxes died
+            # with them, the cgroup directories of those sandboxes are left.
+            from proctor.sandbox.cgroups import sweep_orphans
+            sweep_orphans()
 
     def grade(self, jobs: Iterable[Job]) -> Iterator[tuple[Hashable, Verdict]]:
         """Verdicts in completion order. Memory stays bounded: jobs are pulled lazily."""

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from proctor.graders.problem import Problem, Verdict, canonical_json, json_text
-from proctor.errors import BadInput, InfrastructureError
+from proctor.errors import BadInput, InfrastructureError, store_failure
 
 DEFAULT_DB = "proctor.db"
 
@@ -184,7 +184,7 @@ class RunStore:
             self.db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
         except sqlite3.DatabaseError as exc:
-            raise InfrastructureError(f"{self.path}: cannot open the run store: {exc}") from None
+            raise store_failure(exc, self.path) from None
 
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]

@@ -9,8 +9,9 @@ whatever its capabilities; so bwrap runs as nobody (setpriv), and the candidate
 runs as uid 65534 inside and outside, in a new user namespace with every
 capability dropped, every namespace unshared, no further
 user namespaces, a cleared environment, and a root that holds only /usr (plus
-the lib/bin links), /proc, /dev and two size-limited private tmpfs: /work (the
-current directory, where `files` go) and /tmp. No host /etc, /home, /root, /tmp
+the lib/bin links), /proc, a read-only /dev (device nodes and a private
+devpts) and three size-limited private tmpfs: /work (the current directory,
+where `files` go), /tmp and /dev/shm. No host /etc, /home, /root, /tmp
 or project checkout is visible. Memory and process count are bounded by a
 cgroup joined before the command starts; CPU time, file size and open files by
 rlimits; a seccomp filter refuses kernel attack surface (sandbox/seccomp.py); a
@@ -18,6 +19,7 @@ wall timeout kills the whole tree (pid namespace plus cgroup).
 """
 from __future__ import annotations
 
+import atexit
 import ctypes
 import functools
 import json
@@ -186,11 +188,19 @@ class BwrapSandbox(Sandbox):
         self._warm: list | None = [] if warm else None
         self._warm_lock = threading.Lock()
         self._warm_max = max(1, os.cpu_count() or 1)
+        if warm:  # the warm sandboxes and their cgroups go when this process exits normally
+            atexit.register(self.close)
 
     def _argv(self, command: list[str], files: dict[str, bytes], limits: Limits) -> tuple[list[str], list[int]]:
         argv = [self.bwrap, *ISOLATION_FLAGS, *self.mounts,
                 "--size", str(limits.tmp_mb * MB), "--perms", "0700", "--tmpfs", WORKDIR,
                 "--size", str(limits.tmp_mb * MB), "--perms", "1777", "--tmpfs", "/tmp",
+                # --dev makes /dev a writable tmpfs with no size limit, where a
+                # run could leave files for the next warm run or fill the memory
+                # limit: /dev is frozen and only /dev/shm (POSIX shared memory,
+                # multiprocessing's semaphores) stays writable, size-limited.
+                "--size", str(limits.tmp_mb * MB), "--perms", "1777", "--tmpfs", "/dev/shm",
+                "--remount-ro", "/dev",
                 "--chdir", WORKDIR]
         for key, value in ENVIRONMENT.items():
             argv += ["--setenv", key, value]

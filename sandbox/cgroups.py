@@ -251,3 +251,17 @@ class Cgroups:
         end = time.monotonic() + timeout
         while self._unswept and time.monotonic() < end:
             time.sleep(0.005)
+
+
+def sweep_orphans(root: str = ROOT, timeout: float = 5.0) -> None:
+    """Remove the run cgroups whose proctor process has exited, and wait until
+    they are gone. A grading pool calls this once its workers are stopped: a
+    worker is killed, not asked to exit, so it never removes the cgroup of its
+    warm sandbox itself. Does nothing where proctor cannot manage cgroups."""
+    if detect(root) is None:
+        return
+    try:
+        groups = Cgroups(root)  # queues every orphan for removal
+    except CgroupUnavailable:
+        return
+    groups.flush(timeout)

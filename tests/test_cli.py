@@ -122,7 +122,7 @@ def test_bad_completion_lines_exit_2_with_one_line_naming_file_and_line(cli, tmp
     (["generate", "arith.integer", "--n", "1000", "--param", "difficulty=1"], "only 162 distinct problems"),
     (["grade", "missing.jsonl", "missing2.jsonl"], "missing.jsonl: no such file"),
     (["grade", "PROBLEMS", "PROBLEMS", "--grader", "nope"], "unknown grader 'nope'"),
-    (["grade", "PROBLEMS", "PROBLEMS", "--timeout", "0"], "--timeout must be a positive"),
+    (["grade", "PROBLEMS", "PROBLEMS", "--timeout", "0"], "argument --timeout: must be a positive number"),
     (["report", "no-such-run"], "no run named 'no-such-run'"),
     (["frobnicate"], "invalid choice"),
 ])
@@ -150,4 +150,4 @@ def test_unreadable_store_is_an_infrastructure_failure(cli, tmp_path, problem_fi
 def test_negative_workers_are_bad_input_for_run_too(cli, tmp_path):
     (tmp_path / "s.toml").write_text('[[family]]\ntask = "arith.integer"\nn = 1\n')
     result = cli("run", "s.toml", "--model", "file:none.jsonl", "--workers", "-1")
-    assert result.code == 2 and "--workers must be 0" in result.err
+    assert result.code == 2 and "argument --workers: must be 0" in result.err

@@ -143,16 +143,15 @@ def test_reward_hack_fails(hack, backend, graders_by_backend):
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_stopping_the_supervisor_fails(backend):
-    """Under bwrap the supervisor is pid 1 of its namespace, which ignores
-    SIGSTOP/SIGKILL sent from inside; under `process` it stops, the run hits its
-    wall limit, and the verdict says "time limit". A failure either way."""
+    """The supervisor's seccomp filter (graders/code/guard.py), inherited by the
+    candidate, refuses SIGSTOP aimed at it on every backend, so the run is not
+    stalled until its wall limit: the candidate's own load fails at once."""
     code_grader = grader(backend, min_seconds=1.0, load_seconds=1.0, max_total_seconds=4.0)
     problem = humaneval_problems()["HumanEval/34"]
     verdict = code_grader.grade(problem, stub("HumanEval/34", "return l",
                                               "import os, signal\nos.kill(os.getppid(), signal.SIGSTOP)\n"))
     assert verdict.status == "incorrect", verdict
-    if backend == "process":
-        assert verdict.reason == "time limit", verdict
+    assert "PermissionError" in verdict.reason, verdict
 
 
 PROBE_SUPERVISOR = """

@@ -130,10 +130,12 @@ def test_catastrophic_pattern_does_not_hang_the_grader():
     assert verdict.status == "incorrect"
 
 
-def test_exhausted_backtracking_budget_is_the_graders_error():
+def test_exhausted_backtracking_budget_fails_the_answer_never_unscored():
+    """The model chose the string that exhausted the budget: were this `error`,
+    an RL policy could turn any wrong answer into an unscored one."""
     reference = {"schema": {"pattern": "^((a|a)+)\\1$"}, "regex": "backtracking"}
     verdict = grade(reference, json.dumps("a" * 30 + "!"))
-    assert verdict.status == "error" and "backtracking budget" in verdict.reason
+    assert verdict.status == "incorrect" and "backtracking budget" in verdict.reason
 
 
 # --- bad references are the task's fault: error, never a model verdict ---------

@@ -77,8 +77,8 @@ def test_every_package_folder_is_installed():
     mapping = {folder: name for name, folder in config["package-dir"].items()}
     on_disk = set()
     for folder in ("proctor", "graders", "tasks", "sandbox"):
-        for init in (ROOT / folder).rglob("__init__.py"):
-            rel = init.parent.relative_to(ROOT).parts
+        for module in (ROOT / folder).rglob("*.py"):  # a folder of modules is a package, __init__ or not
+            rel = module.parent.relative_to(ROOT).parts
             on_disk.add(".".join([mapping[rel[0]], *rel[1:]]))
     assert on_disk == set(config["packages"])
 

@@ -502,3 +502,83 @@ def test_warm_mode_matches_a_fresh_interpreter(warm_box):
     assert r.stderr.decode().splitlines()[1:] == [
         '  File "/work/main.py", line 2, in <module>', "    helper.boom()",
         '  File "/work/helper.py", line 2, in boom', "    raise ValueError(7)", "ValueError: 7"]
+
+
+# What a run does to reach the next run in the same warm sandbox: files in every
+# writable place (filled to their caps), /dev rewired, a daemon. It prints the
+# zygote's start time, so the test knows both runs shared one warm sandbox.
+WARM_WRITER = """
+    import os, time
+    zygote = open("/proc/1/stat").read().rpartition(")")[2].split()[19]
+    done = []
+    for place in ("/dev", "/dev/shm", "/dev/pts", "/tmp", "/work", "/"):
+        try:
+            for i in range(256):  # up to 256 MB: more than any cap, more than the memory limit
+                with open(os.path.join(place, f"left-behind-{i}"), "wb") as fh:
+                    if not i:
+                        done.append(place)
+                    fh.write(b"x" * (1 << 20))
+        except OSError:
+            pass
+    for name in ("stdout", "stdin"):
+        try:
+            os.unlink("/dev/" + name)
+            os.symlink("/work/left-behind-0", "/dev/" + name)
+            done.append("/dev/" + name)
+        except OSError:
+            pass
+    if os.fork() == 0:
+        os.setsid()
+        time.sleep(3600)
+    print(zygote, *done, flush=True)
+"""
+WARM_READER = """
+    import os, resource
+    zygote = open("/proc/1/stat").read().rpartition(")")[2].split()[19]
+    listing = {place: sorted(os.listdir(place)) for place in ("/dev", "/dev/shm", "/tmp", "/work")}
+    links = {name: os.readlink("/dev/" + name) for name in ("stdout", "stdin", "stderr")}
+    limits = [resource.getrlimit(getattr(resource, name)) for name in
+              ("RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_NOFILE", "RLIMIT_NPROC", "RLIMIT_AS")]
+    others = sorted(int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, os.getpid()))
+    blob = bytearray(96 << 20)  # most of the 128 MB limit, every page touched
+    for i in range(0, len(blob), 4096):
+        blob[i] = 1
+    print(zygote)
+    print(listing, links, limits, others, len(blob))
+"""
+
+
+def test_warm_writer_then_reader_in_the_same_slot(warm_box):
+    """A later run in the same warm sandbox finds nothing of an earlier one: the
+    same files, links, limits and free memory as the first run of a fresh sandbox."""
+    fresh = run_python(warm_box, WARM_READER)
+    writer = run_python(warm_box, WARM_WRITER)
+    reader = run_python(warm_box, WARM_READER)
+    assert all(r.details.get("warm") for r in (fresh, writer, reader)), (fresh, writer, reader)
+    assert fresh.exit_code == writer.exit_code == reader.exit_code == 0, (fresh, writer, reader)
+    zygote, *wrote = writer.stdout.decode().split()
+    assert zygote == reader.stdout.decode().splitlines()[0], "the reader ran in another warm sandbox"
+    # Only the size-capped tmpfs mounts took the files; /dev and / refused them.
+    assert set(wrote) == {"/dev/shm", "/tmp", "/work"}, wrote
+    assert fresh.stdout.decode().splitlines()[1] == reader.stdout.decode().splitlines()[1]
+
+
+@pytest.mark.parametrize("name", ["bwrap", "bwrap-warm"])
+def test_dev_is_read_only_and_dev_shm_is_capped(name):
+    backend = open_or_skip(name)
+    try:
+        r = run_python(backend, """
+            import os
+            for path in ("/dev/x", "/dev/shm/x"):
+                try:
+                    for i in range(64):  # 1 MB files: the file size limit (4 MB) is not what stops them
+                        with open(f"{path}{i}", "wb") as fh:
+                            fh.write(b"x" * (1 << 20))
+                    print(path, "unbounded")
+                except OSError as exc:
+                    print(path, exc.strerror)
+        """)
+    finally:
+        backend.close()
+    assert r.exit_code == 0, r
+    assert r.stdout.decode().splitlines() == ["/dev/x Read-only file system", "/dev/shm/x No space left on device"]

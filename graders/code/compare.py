@@ -13,7 +13,6 @@ letter case, and blank lines inside the output.
 from __future__ import annotations
 
 import math
-import re
 
 from proctor.graders.code.protocol import ProtocolError, canonical, decode
 
@@ -55,12 +54,11 @@ def _same_float(expected: float, actual: float, tolerance: float | None) -> bool
     return expected == actual
 
 
-_TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
-
-
 def normalize_stdout(text: str) -> str:
+    # Line by line, not a `[ \t]+$` regex: that one retries from every blank of
+    # a long run (a program printing 262,000 spaces then "x" took minutes).
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _TRAILING.sub("", text).rstrip("\n")
+    return "\n".join(line.rstrip(" \t") for line in text.split("\n")).rstrip("\n")
 
 
 def same_stdout(expected: str, actual: str) -> bool:
@@ -68,9 +66,54 @@ def same_stdout(expected: str, actual: str) -> bool:
 
 
 def show(tagged, limit: int = 120) -> str:
-    """A short readable form of a tagged value for verdict reasons."""
+    """A short readable form of a tagged value for verdict reasons. Never fails:
+    the value is the candidate's, so it may be an integer past Python's
+    4,300-digit str() limit, or nested to the protocol's depth limit."""
     try:
-        text = repr(decode(tagged))
-    except (ProtocolError, RecursionError):
+        text = _bounded_repr(decode(tagged), limit)
+    except (ProtocolError, RecursionError, ValueError, MemoryError):
         text = "<malformed>"
     return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _bounded_repr(value, limit: int) -> str:
+    """repr() that stops once `limit` characters are written and spells a huge
+    integer by its size (writing its digits is quadratic, and refused past 4,300)."""
+    out: list[str] = []
+    size = 0
+
+    def put(text: str) -> bool:
+        nonlocal size
+        out.append(text)
+        size += len(text)
+        return size <= limit
+
+    def walk(item) -> bool:
+        kind = type(item)
+        if kind is int and item.bit_length() > 1024:  # more digits than a reason shows anyway
+            return put(f"<int of {item.bit_length()} bits>")
+        if kind in (set, frozenset) and not item:
+            return put(f"{kind.__name__}()")
+        if kind in (list, tuple, set, frozenset):
+            opening, closing = {list: "[]", tuple: "()", set: "{}", frozenset: "{}"}[kind]
+            if not put(("frozenset(" if kind is frozenset else "") + opening):
+                return False
+            for i, member in enumerate(item):
+                if (i and not put(", ")) or not walk(member):
+                    return False
+            if kind is tuple and len(item) == 1 and not put(","):
+                return False
+            return put(closing + (")" if kind is frozenset else ""))
+        if kind is dict:
+            if not put("{"):
+                return False
+            for i, (key, member) in enumerate(item.items()):
+                if (i and not put(", ")) or not walk(key) or not put(": ") or not walk(member):
+                    return False
+            return put("}")
+        if kind in (str, bytes):
+            return put(repr(item[:limit]) if len(item) <= limit else repr(item[:limit])[:-1] + "...")
+        return put(repr(item))
+
+    walk(value)
+    return "".join(out)

@@ -15,11 +15,19 @@ What the candidate can no longer do:
 - learn the nonce: it is read from stdin after the last candidate process was
   forked, so no candidate memory ever held it;
 - fake its timing: the supervisor stamps every record on arrival;
-- fake types: whatever it sends is only data, decoded strictly outside.
-Killing or stopping the supervisor only loses the envelope, which the grader
-counts as a failure (under bwrap the supervisor is pid 1 of its namespace, and
-signals from inside the namespace do not even reach it). The expected outputs
-never enter the sandbox at all.
+- fake types: whatever it sends is only data, decoded strictly outside;
+- signal the supervisor: it ignores every signal that can be ignored, and a
+  seccomp filter it inherits refuses signals aimed at the supervisor, SIGKILL
+  and SIGSTOP included (guard.py);
+- leave processes behind: the supervisor is a subreaper and kills and reaps
+  every descendant before the next candidate process and before it reports.
+The first bytes on stdout (protocol.STARTED) prove the supervisor started
+before any candidate code ran; a supervisor that started and then left no
+envelope was killed or starved by the candidate (memory, time), which the
+grader counts against the candidate. The supervisor's own failures are
+reported inside the authenticated envelope ("supervisor_error"), never
+inferred from text a candidate could also write. The expected outputs never
+enter the sandbox at all.
 
 Function mode: one candidate process loads the program, then answers every
 call in order, one record each (first a load record). Stdio mode: one fresh
@@ -33,6 +41,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # -I drops the script dir
+import guard  # noqa: E402
 import protocol  # noqa: E402
 
 PR_SET_DUMPABLE = 4
@@ -74,11 +83,16 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}"[:300]
 
 
+# The supervisor's signal dispositions before guard.shield(), for candidate processes.
+SAVED_SIGNALS: dict = {}
+
+
 def enter_candidate_process(stdin_fd: int, stdout_fd: int, stderr_fd: int, keep: int) -> None:
     """In the forked child, before any candidate code: own session (so the
-    supervisor can kill the group), fds 0-2 pointed where the supervisor says,
-    every other inherited fd closed except `keep`."""
+    supervisor can kill the group), the usual signal dispositions, fds 0-2
+    pointed where the supervisor says, every other inherited fd closed except `keep`."""
     os.setsid()
+    guard.enter_candidate(SAVED_SIGNALS)
     for target, source in ((0, stdin_fd), (1, stdout_fd), (2, stderr_fd)):
         os.dup2(source, target)
     os.closerange(3, keep)
@@ -86,15 +100,18 @@ def enter_candidate_process(stdin_fd: int, stdout_fd: int, stderr_fd: int, keep:
 
 
 def kill_group(pid: int):
-    """SIGKILL the candidate's process group and reap it: its wait status."""
+    """SIGKILL the candidate's process group, reap it, then every other
+    descendant it left (daemons in new sessions too): its wait status."""
     try:
         os.killpg(pid, SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
     try:
-        return os.waitpid(pid, 0)[1]
+        status = os.waitpid(pid, 0)[1]
     except ChildProcessError:
-        return None
+        status = None
+    guard.sweep()
+    return status
 
 
 # --- function mode ------------------------------------------------------------
@@ -124,7 +141,7 @@ def function_child(job: dict, out: int) -> None:
         try:
             send({"ok": True, "value": protocol.encode(value)})
         except protocol.Unencodable as exc:
-            send({"ok": False, "error": f"returned a value that is not plain data: {exc}"})
+            send({"ok": False, "unencodable": str(exc)[:300]})
 
 
 def run_function(job: dict) -> dict:
@@ -144,12 +161,25 @@ def run_function(job: dict) -> dict:
     records, times, status = [], [], None
     buffer = bytearray()
     last = time.monotonic()
+    # Once the candidate process has exited, what it wrote is all there is, even
+    # if a daemon it left still holds the pipe open.
+    pidfd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else None
+    exited = False
     while len(records) < len(limits):
         deadline = last + limits[len(records)]
         wait = deadline - time.monotonic()
-        if wait <= 0 or not select.select([read_end], [], [], wait)[0]:
+        if wait <= 0:
             status = "time limit"
             break
+        watch = [read_end] if exited or pidfd is None else [read_end, pidfd]
+        ready = select.select(watch, [], [], 0 if exited else wait)[0]
+        if not ready:
+            status = "crashed" if exited else "time limit"
+            break
+        if pidfd is not None and pidfd in ready:
+            exited = True
+            if read_end not in ready:
+                continue
         chunk = os.read(read_end, READ_CHUNK)
         if not chunk:
             status = "crashed"
@@ -172,6 +202,8 @@ def run_function(job: dict) -> dict:
             break
     kill_group(pid)
     os.close(read_end)
+    if pidfd is not None:
+        os.close(pidfd)
     results = [{"status": "ok", "record": r, "seconds": t} for r, t in zip(records, times)]
     if len(results) < len(limits):
         results.append({"status": status or "crashed", "record": None,
@@ -271,7 +303,7 @@ def run_stdio_test(source: str, given: str, seconds: float, output_cap: int) -> 
     wait_status = kill_group(pid)
     for fd in [out_r, err_r] + ([pidfd] if pidfd is not None else []):
         os.close(fd)
-    exit_code = os.waitstatus_to_exitcode(wait_status)
+    exit_code = os.waitstatus_to_exitcode(wait_status) if wait_status is not None else None
     return {"status": status or "ok", "exit": exit_code, "seconds": round(seconds_used, 6),
             "stdout": bytes(buffers[out_r][:output_cap]).hex(),
             "stderr": bytes(buffers[err_r]).decode("utf-8", "replace")}
@@ -280,16 +312,35 @@ def run_stdio_test(source: str, given: str, seconds: float, output_cap: int) -> 
 def run_stdio(job: dict) -> dict:
     tests = []
     for given, seconds in zip(job["inputs"], job["call_seconds"]):
-        tests.append(run_stdio_test(job["source"], given, seconds, job["output_bytes"]))
+        try:
+            tests.append(run_stdio_test(job["source"], given, seconds, job["output_bytes"]))
+        except OSError as exc:
+            if not tests:  # nothing of the candidate has run yet: this supervisor's failure
+                raise
+            # Every earlier candidate process is dead and reaped, but the files it
+            # left (tmpfs counts against the memory limit) may be why this one
+            # could not start: the candidate's doing.
+            tests.append({"status": "could not start", "exit": None, "seconds": 0.0, "stdout": "",
+                          "stderr": describe(exc)})
     return {"tests": tests}
 
 
 def main() -> int:
+    write_all(1, protocol.STARTED)
+    SAVED_SIGNALS.update(guard.shield())
     undumpable = make_undumpable()
-    (length,) = protocol.JOB_HEADER.unpack(read_exact(0, protocol.JOB_HEADER.size))
-    job = protocol.read_job(read_exact(0, length))
-    envelope = run_function(job) if job["mode"] == "function" else run_stdio(job)
+    subreaper = guard.become_subreaper()
+    try:
+        (length,) = protocol.JOB_HEADER.unpack(read_exact(0, protocol.JOB_HEADER.size))
+        job = protocol.read_job(read_exact(0, length))
+        guarded = guard.install_filter()
+        envelope = run_function(job) if job["mode"] == "function" else run_stdio(job)
+        envelope["guarded"] = guarded
+    except Exception as exc:  # this supervisor's own failure, told in the authenticated envelope
+        guard.sweep()
+        envelope = {"supervisor_error": describe(exc)}
     envelope["undumpable"] = undumpable
+    envelope["subreaper"] = subreaper
     # Only now, with every candidate process forked and killed, does the nonce
     # enter this process.
     nonce = read_exact(0, protocol.NONCE_BYTES).decode("ascii")

@@ -13,7 +13,9 @@ import textwrap
 
 MAX_PROGRAM_CHARS = 200_000
 
-_FENCE = re.compile(r"^[ \t]*```[ \t]*([A-Za-z0-9_+.-]*)[ \t]*$", re.MULTILINE)
+# Possessive quantifiers: the runs of blanks around the tag can never be split
+# two ways, so a fence line followed by a megabyte of spaces is read in one pass.
+_FENCE = re.compile(r"^[ \t]*+```[ \t]*+([A-Za-z0-9_+.-]*+)[ \t]*+$", re.MULTILINE)
 _PYTHON_TAGS = {"python", "py", "python3", "py3"}
 
 
@@ -21,18 +23,26 @@ def fenced_blocks(text: str) -> list[tuple[str, str]]:
     """Every fenced block as (language tag, body), in order of appearance."""
     blocks = []
     fences = list(_FENCE.finditer(text))
+    # For each fence, the index of the first untagged fence after it (a closer):
+    # one backward pass, so a text of a million fences stays linear.
+    next_closer: list[int | None] = [None] * len(fences)
+    following = None
+    for j in range(len(fences) - 1, -1, -1):
+        next_closer[j] = following
+        if fences[j].group(1) == "":
+            following = j
     i = 0
     while i < len(fences):
         opener = fences[i]
         tag = opener.group(1).lower()
         body_start = opener.end() + 1
-        closer = next((f for f in fences[i + 1:] if f.group(1) == ""), None)
-        body = text[body_start:] if closer is None else text[body_start:closer.start()]
+        closer = next_closer[i]
+        body = text[body_start:] if closer is None else text[body_start:fences[closer].start()]
         # A fence indented inside a list item indents its whole body too.
         blocks.append((tag, textwrap.dedent(body) if opener.group(0)[:1] in " \t" else body))
         if closer is None:  # truncated: the block runs to the end
             break
-        i = fences.index(closer) + 1
+        i = closer + 1
     return blocks
 
 

@@ -43,7 +43,7 @@ from proctor.graders.base import Grader
 from proctor.graders.code import compare, protocol, replay
 from proctor.graders.code.extract import MAX_PROGRAM_CHARS, assemble, extract_code, syntax_problem
 from proctor.graders.problem import Problem, Verdict
-from proctor.sandbox.base import Limits, SandboxUnavailable
+from proctor.sandbox.base import Limits, SandboxError, SandboxUnavailable
 from proctor.sandbox.interpreter import find_python
 
 _HERE = Path(__file__).resolve().parent
@@ -63,7 +63,7 @@ def _unchecked_pyc(source: bytes, filename: str) -> bytes:
 
 def _sandbox_files() -> dict[str, bytes]:
     files = {}
-    for name in ("driver.py", "protocol.py"):
+    for name in ("driver.py", "guard.py", "protocol.py"):
         source = (_HERE / name).read_bytes()
         files[name] = source
         files[f"__pycache__/{name[:-3]}.{sys.implementation.cache_tag}.pyc"] = _unchecked_pyc(source, name)
@@ -81,6 +81,11 @@ STARTUP_SECONDS = 3.0  # interpreter and sandbox start, on top of the per-test l
 
 class BadReference(Exception):
     """The problem's reference is malformed or fails its own tests."""
+
+
+class SupervisorFailed(Exception):
+    """The sandbox never started the supervisor, or the supervisor reported its
+    own failure in its authenticated envelope: proctor's or the machine's fault."""
 
 
 @graders.register("code")
@@ -119,6 +124,8 @@ class CodeGrader(Grader):
             verdict = Verdict.error(reason=f"bad reference: {type(exc).__name__}: {exc}")
         except (SandboxUnavailable, sandbox.RegistryError) as exc:
             verdict = Verdict.error(reason=f"sandbox {self._backend_name(problem)!r} cannot run here: {exc}")
+        except (SupervisorFailed, SandboxError) as exc:
+            verdict = Verdict.error(reason=str(exc))
         return verdict.with_elapsed((time.perf_counter() - start) * 1000)
 
     def preflight(self) -> None:
@@ -177,7 +184,8 @@ class CodeGrader(Grader):
         return [round(max(self.min_seconds, self.factor * s), 3) for s in reference_seconds]
 
     def _run(self, problem: Problem, job: dict):
-        """One sandbox run of the driver; (envelope or None, RunResult)."""
+        """One sandbox run of the driver: (envelope or None, RunResult). Raises
+        SupervisorFailed when the fault is the sandbox's or the supervisor's own."""
         nonce = secrets.token_hex(protocol.NONCE_BYTES // 2)
         budget = sum(job["call_seconds"]) + job.get("load_seconds", 0) + STARTUP_SECONDS
         wall = min(budget, self.max_total_seconds)
@@ -189,24 +197,31 @@ class CodeGrader(Grader):
         python = backend.python or find_python("/usr") or find_python() or "python3"
         result = backend.run([python, "-I", "-S", "-c", BOOTSTRAP], SANDBOX_FILES,
                              protocol.frame_job(job, nonce), limits)
-        return protocol.find_envelope(result.stdout, nonce), result
+        envelope = protocol.find_envelope(result.stdout, nonce)
+        stderr = result.stderr[-500:].decode("utf-8", "replace")
+        # Only facts the candidate cannot forge decide here: whether the
+        # supervisor's first bytes came before any candidate code ran, and what
+        # the authenticated envelope says. Never stderr, which a candidate can
+        # write too (the text is kept in details for people).
+        if not result.stdout.startswith(protocol.STARTED) or result.details.get("error"):
+            raise SupervisorFailed(f"the sandbox did not start the code grader's supervisor "
+                                   f"(exit code {result.exit_code}): {stderr.strip()[-300:]}")
+        if envelope is not None and "supervisor_error" in envelope:
+            raise SupervisorFailed(f"the code grader's supervisor failed: {str(envelope['supervisor_error'])[:300]}")
+        return envelope, result
 
     def _no_envelope(self, result, code: str, tests: int) -> Verdict:
+        """The supervisor started, then left no result: the candidate killed or
+        starved it (memory, time), so the candidate's answer fails."""
         details = {"tests": tests, "passed": 0, "sandbox": result.details.get("backend"),
                    "exit_code": result.exit_code, "stderr": result.stderr[-500:].decode("utf-8", "replace")}
-        if result.details.get("error"):
-            raise SandboxUnavailable(f"the sandbox could not start the driver: {details['stderr']}")
-        if b"Traceback" in result.stderr and b"driver.py" in result.stderr:
-            # Only the supervisor writes to the run's stderr (candidates get their
-            # own pipes), so this is the grader's failure, not the model's.
-            return Verdict.error(reason="the code grader's driver failed in the sandbox", **details)
         if result.out_of_memory:
             return Verdict.incorrect(extracted=code, reason="memory limit", **details)
         if result.timed_out:
             return Verdict.incorrect(extracted=code, reason="time limit", **details)
-        return Verdict.incorrect(extracted=code,
-                                 reason="no result from the sandbox (the program crashed or killed its supervisor)",
-                                 **details)
+        if result.output_truncated:
+            return Verdict.incorrect(extracted=code, reason="output limit", **details)
+        return Verdict.incorrect(extracted=code, reason="no result: the program killed or starved its supervisor", **details)
 
     def _call_results(self, envelope: dict, out_of_memory: bool = False) -> tuple[str | None, list]:
         """(load failure reason or None, per call: tagged value or (status, why)).
@@ -241,6 +256,8 @@ class CodeGrader(Grader):
                     value = record["value"]
                     protocol.decode(value)  # proves it well formed before any comparison
                     results.append(value)
+                elif "unencodable" in record:
+                    results.append(("unencodable", str(record["unencodable"])[:300]))
                 else:
                     results.append(("error", str(record.get("error"))[:300]))
             except (protocol.ProtocolError, KeyError, TypeError):
@@ -252,8 +269,10 @@ class CodeGrader(Grader):
         details.update(tests=total, passed=passed, failed_test=index)
         if status in ("time limit", "memory limit"):
             return Verdict.incorrect(extracted=code, reason=status, **details)
-        if status == "error" and not why.startswith("returned"):
+        if status == "error":
             return Verdict.incorrect(extracted=code, reason=f"exception on test {index}: {why}", **details)
+        if status == "unencodable":
+            return Verdict.incorrect(extracted=code, reason=f"test {index}: returned a value that is not plain data: {why}", **details)
         if status == "wrong answer":
             return Verdict.incorrect(extracted=code, reason=f"wrong answer on test {index}", **details)
         return Verdict.incorrect(extracted=code, reason=f"test {index}: {why}", **details)

@@ -15,7 +15,7 @@ other object (an `__eq__` that always says yes) is refused. Set items are
 sorted by their encoding so equal sets encode identically in every process.
 Integers go as hex because int(str) refuses long decimal strings in 3.11+.
 
-Framing. Job into the driver (stdin): 8-byte big-endian length, the job as
+Framing. The driver first writes STARTED on stdout. Job into the driver (stdin): 8-byte big-endian length, the job as
 `marshal` data (trusted: it comes from the grader), then the run's nonce
 (NONCE_BYTES ASCII hex characters). Records from the candidate process to the
 driver: 4-byte length + JSON. The driver's envelope on stdout: ENVELOPE_MAGIC +
@@ -37,6 +37,9 @@ MAX_NODES = 1_000_000
 MAX_INT_HEX_DIGITS = 10_000  # about 40,000 bits
 NONCE_BYTES = 32
 ENVELOPE_MAGIC = b"\x00PROCTOR-RESULT\x00"
+# The supervisor's first write, before it reads the job: its absence means the
+# sandbox never started it (the machine's fault); no candidate code has run yet.
+STARTED = b"\x00PROCTOR-SUPERVISOR-STARTED\x00"
 JOB_HEADER = struct.Struct(">Q")
 RECORD_HEADER = struct.Struct(">I")
 ENVELOPE_HEADER = struct.Struct(">Q")

@@ -7,7 +7,8 @@ Three places, in order; the first that applies decides, and the verdict names it
 3. `balanced`: else the first balanced top-level object or array. A span that
    balances but is not JSON (prose like "[see above]") is skipped as a whole,
    never searched inside, so a nested fragment of a broken outer object is not
-   mistaken for the answer; an opener that never closes is a truncated answer.
+   mistaken for the answer; an opener that never closes is a truncated answer;
+   after MAX_SPANS such spans the search stops (unparsable).
 With `strict`, only the first is accepted (gate on strict, report lenient too).
 Peers differ (instructor: first fence else first `{` to last `}`; LangChain closes
 brackets until it parses, crediting truncated output): this order credits only
@@ -26,7 +27,10 @@ WHOLE, FENCED, BALANCED = "whole", "fenced", "balanced"
 # An opening fence labelled json, ending its line; models also put it after text
 # on the same line ("Here it is: ```json"), so it need not start one. The block
 # runs to the next fence of at least as many backticks (or tildes).
-_FENCE_OPEN = re.compile(r"(`{3,}|~{3,})[ \t]*json[ \t]*\r?\n", re.IGNORECASE)
+# A fence is matched only from the start of its run of backticks or tildes, and
+# the run is taken whole (possessive): a megabyte of backticks is one pass, not
+# a retry from every one of them.
+_FENCE_OPEN = re.compile(r"((?<!`)`{3,}+|(?<!~)~{3,}+)[ \t]*+json[ \t]*+\r?\n", re.IGNORECASE)
 _NUMBERISH = re.compile(r"-?[0-9][0-9.eE+-]*")
 _OPENER = re.compile(r"[\[{]")
 _TOKEN = re.compile(STRING_TOKEN.pattern + r"|[\[\]{}]", re.DOTALL)
@@ -50,19 +54,27 @@ def _last_fenced_block(text: str) -> tuple[str | None, bool]:
         return None, False
     last = openers[-1]
     fence = last.group(1)
-    end = re.compile(re.escape(fence[0]) + "{%d,}" % len(fence)).search(text, last.end())
+    mark = re.escape(fence[0])
+    end = re.compile(f"(?<!{mark}){mark}{{{len(fence)},}}").search(text, last.end())
     if end is None:
         raise JsonRefused("the last ```json block is never closed (truncated output?)")
     return text[last.end():end.start()], True
 
 
+# Spans of prose in brackets ("[1]", "{see above}") are each tried and skipped;
+# past this many a completion is not an answer, and a megabyte of "[}" or
+# "{x} " would otherwise cost a second of parse attempts.
+MAX_SPANS = 2_000
+
+
 def _balanced_spans(text: str, max_depth: int):
     """Each top-level balanced [...] / {...} span, string-aware, left to right.
 
-    Raises JsonRefused for an opener that never closes or nesting past max_depth.
+    Raises JsonRefused for an opener that never closes, nesting past max_depth,
+    or more than MAX_SPANS spans.
     """
     position = 0
-    while True:
+    for _ in range(MAX_SPANS):
         start = _OPENER.search(text, position)
         if start is None:
             return
@@ -86,6 +98,8 @@ def _balanced_spans(text: str, max_depth: int):
         if end is None:
             raise JsonRefused(f"the JSON opened at character {start.start()} never closes (truncated output?)")
         position = end
+    if _OPENER.search(text, position):
+        raise JsonRefused(f"no JSON in the first {MAX_SPANS} bracketed spans (not an answer)")
 
 
 def extract_json(completion: str, strict: bool = False, policy: ParsePolicy = DEFAULT_POLICY) -> Extraction:

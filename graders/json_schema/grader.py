@@ -84,7 +84,9 @@ class JsonSchemaGrader(Grader):
             try:
                 failures = schema.failures(value)
             except ValidationUndecided as exc:
-                return Verdict.error(reason=f"schema undecidable on this answer: {exc}", **details)
+                # The answer is invalid (is_valid said so); only the reason could not be
+                # worked out. Never unscored: the model chose the string that exhausted the budget.
+                return Verdict.incorrect(extracted=value, reason=f"fails the schema ({exc})", **details)
             details["errors"] = [f.to_dict() for f in failures]
         if "expected" not in reference:
             if valid:

@@ -8,8 +8,9 @@ gets `multipleOf: 0.01` right on two-decimal prices, and its regex engine is lin
 character). By default patterns compile in the linear-time `regex` engine, which has no
 backreferences or lookaround: a schema using them is refused up front (a task error),
 because a backtracking pattern costs time per string and a model can write many strings.
-A task may opt into `regex: "backtracking"` (fancy-regex under a step budget); a pattern
-that exhausts the budget is the grader's failure (the schema's fault), not the model's.
+A task may opt into `regex: "backtracking"` (fancy-regex under a step budget); an answer
+on which a pattern exhausts the budget is invalid (incorrect), since the model chose it:
+a status the model can cause is never `error`.
 The official suite's required tests pass identically under both engines.
 Remote `$ref`s are never fetched (`offline=True`): only references inside the schema resolve.
 """

@@ -151,26 +151,30 @@ def _enclosed(text: str) -> tuple[str, str, str] | None:
 
 
 _COMMA = re.compile(r",|;")
-# ", and" is one separator; "(11,7)or(7,11)" joins bracketed members without spaces
-_LIST_WORDS = re.compile(r",?\s*\\text\{\s*(?:and|or|,)\s*\}|,?\s+(?:and|or)\s+|(?<=[)\]])\s*(?:and|or)\s*(?=[(\[])"
-                         r"|,|;")
-_UNION = re.compile(r"\\cup|∪|\s+U\s+")
+# ", and" is one separator; "(11,7)or(7,11)" joins bracketed members without spaces.
+# Blank runs are matched only from their start and taken whole (`(?<!\s)\s++`):
+# otherwise every blank of a long run starts a fresh scan of the rest (quadratic).
+_LIST_WORDS = re.compile(r",?(?<!\s)\s*+\\text\{\s*+(?:and|or|,)\s*+\}|,?(?<!\s)\s++(?:and|or)\s+"
+                         r"|(?<=[)\]])\s*+(?:and|or)\s*+(?=[(\[])|,|;")
+_UNION = re.compile(r"\\cup|∪|(?<!\s)\s++U\s+")
 _IN = re.compile(r"\\in(?![a-zA-Z])|∈")
 _PM = re.compile(r"\\pm(?![a-zA-Z])|±|\+-|\\mp(?![a-zA-Z])")
+MAX_PLUS_MINUS = 4  # a quartic's roots need 2 (±√a ± √b)
 _RELATION = re.compile(r"\\leqslant|\\geqslant|\\leq|\\geq|\\le(?![a-zA-Z])|\\ge(?![a-zA-Z])|\\neq|\\ne(?![a-zA-Z])"
                        r"|\\lt(?![a-zA-Z])|\\gt(?![a-zA-Z])|<=|>=|!=|≤|≥|≠|=|<|>")
 _REL_NAME = {"\\leqslant": "<=", "\\geqslant": ">=", "\\leq": "<=", "\\geq": ">=", "\\le": "<=", "\\ge": ">=",
              "\\neq": "!=", "\\ne": "!=", "\\lt": "<", "\\gt": ">", "<=": "<=", ">=": ">=", "!=": "!=",
              "≤": "<=", "≥": ">=", "≠": "!=", "=": "=", "<": "<", ">": ">"}
 _MATRIX = re.compile(r"^\\begin\{([pbBvV]?matrix|array)\}(?:\{[^{}]*\})?(.*)\\end\{\1\}$", re.DOTALL)
-_CHOICE = re.compile(r"^\(?\s*([A-Ea-e])\s*\)?(?:\s*[.:)]?\s*$)")
+_CHOICE = re.compile(r"^\(?\s*+([A-Ea-e])\s*+\)?+(?:\s*+[.:)]?+\s*+$)")
 _ALL_REALS = re.compile(r"^(?:\\mathbb\s*\{?R\}?|ℝ|\\R|(?:\\text\{)?\s*all real numbers\s*\}?)$", re.IGNORECASE)
 _NUMBER_WORDS = {word: i for i, word in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
     "sixteen seventeen eighteen nineteen twenty".split())}
 _LABELLED_CHOICE = re.compile(r"^\(?([A-Ea-e])\)\s")
 _THOUSANDS_NUMBER = re.compile(r"^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
-_NUMBER = re.compile(r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$")
+# `\d++(?:\.\d*+)?` and not `\d+\.?\d*`: the latter splits a digit run two ways (quadratic on a miss).
+_NUMBER = re.compile(r"^[-+]?(?:\d++(?:\.\d*+)?|\.\d++)(?:[eE][-+]?\d++)?$")
 # A number followed by unit words ("12 cm^2", "45 minutes", "60 km/h"). Words that are
 # math (pi, e, i, ln, sin...) are never units, and single letters only when they are
 # common unit symbols, so "3 e^{3}" and "2 pi" stay numbers to compute.
@@ -178,7 +182,7 @@ _MATH_WORDS = r"(?!(?:pi|e|i|ln|log|sin|cos|tan|cot|sec|csc|exp|sqrt|oo|inf|inft
 _UNIT_WORD = rf"{_MATH_WORDS}(?:[A-Za-z]{{2,}}|[mgsLhKAVWNJ]\b)(?:/[A-Za-z]+)?\.?(?:\^?\{{?[23]\}}?|²|³)?"
 _EXPRESSION_UNIT_TAIL = re.compile(rf"^(?P<expr>.*[\d}}])\s+{_UNIT_WORD}(?:\s+{_UNIT_WORD}){{0,2}}$")
 MAX_UNIT_SCAN = 300  # the expression-then-units pattern backtracks: only short answers are tried
-_UNIT_TAIL = re.compile(rf"^(?P<num>[-+]?(?:\d+\.?\d*|\.\d+)(?:\s*/\s*\d+)?)(?P<unit>\s*{_UNIT_WORD}(?:\s+{_UNIT_WORD})*)$")
+_UNIT_TAIL = re.compile(rf"^(?P<num>[-+]?(?:\d++(?:\.\d*+)?|\.\d++)(?:\s*+/\s*+\d++)?)(?P<unit>\s*+{_UNIT_WORD}(?:\s++{_UNIT_WORD})*)$")
 _WORDS = re.compile(r"^[A-Za-z][A-Za-z' -]*$")
 
 
@@ -187,6 +191,10 @@ def read_answer(text: str, numeric_hint: bool = False, choice_hint: bool = False
     after a number are dropped. `trusted`: `text` is a reference (problem data): finite sums and
     definite integrals in it are evaluated (guards.build). Raises NotReadable or guards.TooLarge."""
     guards.check_text(text)
+    # Each ± doubles the readings (a + b and a - b, recursively): bound them before
+    # a run of them makes the count exponential.
+    if len(_PM.findall(text)) > MAX_PLUS_MINUS:
+        raise guards.TooLarge(f"too large: more than {MAX_PLUS_MINUS} ± signs")
     cleaned = dataclasses.replace(clean(text), trusted=trusted)
     return _read(cleaned.text, cleaned, numeric_hint, choice_hint)
 

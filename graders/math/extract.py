@@ -13,6 +13,7 @@
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -27,8 +28,8 @@ _CONNECTOR = re.compile(
 )
 _STATEMENT = re.compile(r"\b(?:final answer|answer|correct (?:choice|option))\b\s*(?:is\b|:|=)\s*:?", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"\.\s+(?=[A-Z])|\.\s*$")
-_MATH_SPAN = re.compile(r"\$\$(.{1,2000}?)\$\$|(?<!\\)\$(.{1,2000}?)(?<!\\)\$|\\\((.{1,2000}?)\\\)|\\\[(.{1,2000}?)\\\]",
-                        re.DOTALL)
+MAX_SPAN_CHARS = 2_000  # of one math span's content
+_DOLLAR = re.compile(r"\$")
 # A number as models write one: 1,234 / 12 500 / 12\,500 / -2.5 / .25 / 3,75 (decimal comma) / 6.02e23 / 3/4.
 # The grader also takes it from a prose answer statement; `plain_number` spells it for the reader.
 NUMBER = re.compile(
@@ -115,7 +116,7 @@ def find_answer(completion: str, explicit_only: bool = False) -> Found | None:
     if len(stripped) <= WHOLE_ANSWER_CHARS and _is_formula(stripped) and not _UNESCAPED_DOLLAR.search(stripped):
         return Found(stripped, "whole answer")
     tail = completion[-TAIL_CHARS:]  # keeps the lazy span regex linear on a 1 MB text
-    maths = [(m.start(), m.end(), next(g for g in m.groups() if g is not None)) for m in _MATH_SPAN.finditer(tail)]
+    maths = list(math_spans(tail))
     last_number = None
     for last_number in NUMBER.finditer(tail):
         pass
@@ -144,3 +145,53 @@ def _exact_before_approximation(text: str, last: re.Match) -> re.Match:
         return last
     offset = len(head) - len(head[-200:])
     return NUMBER.match(text, offset + exact.start()) or last
+
+
+def math_spans(text: str):
+    """Each math span, left to right, as (start, end, content): `$$...$$`, else
+    `$...$` (neither dollar escaped), `\\(...\\)` or `\\[...\\]`, the content
+    1 to MAX_SPAN_CHARS characters and ending at the first closer that fits.
+
+    It finds what the regex
+    `\\$\\$(.{1,2000}?)\\$\\$|(?<!\\\\)\\$(.{1,2000}?)(?<!\\\\)\\$|\\\\\\((.{1,2000}?)\\\\\\)|...`
+    finds, in linear time: that regex scans up to 2,000 characters from every
+    opener that never closes (4,000 of `\\(` took 0.1 s). Here every closer is
+    looked up in a sorted list of positions."""
+    dollars = [m.start() for m in _DOLLAR.finditer(text)]
+    unescaped = [i for i in dollars if i == 0 or text[i - 1] != "\\"]
+    doubles = [i for i in dollars if text.startswith("$$", i)]
+    closers = {"(": _positions(text, "\\)"), "[": _positions(text, "\\]")}
+    openers = sorted(set(dollars) | set(_positions(text, "\\(")) | set(_positions(text, "\\[")))
+
+    def first_at_least(positions: list[int], low: int, high: int) -> int | None:
+        k = bisect.bisect_left(positions, low)
+        return positions[k] if k < len(positions) and positions[k] <= high else None
+
+    position = 0
+    for start in openers:
+        if start < position:
+            continue
+        found = None
+        if text.startswith("$$", start):
+            close = first_at_least(doubles, start + 3, start + 2 + MAX_SPAN_CHARS)
+            if close is not None:
+                found = (close + 2, text[start + 2:close])
+        if found is None and text[start] == "$" and (start == 0 or text[start - 1] != "\\"):
+            close = first_at_least(unescaped, start + 2, start + 1 + MAX_SPAN_CHARS)
+            if close is not None:
+                found = (close + 1, text[start + 1:close])
+        if found is None and text[start] == "\\":
+            close = first_at_least(closers[text[start + 1]], start + 3, start + 2 + MAX_SPAN_CHARS)
+            if close is not None:
+                found = (close + 2, text[start + 2:close])
+        if found is not None:
+            yield start, found[0], found[1]
+            position = found[0]
+
+
+def _positions(text: str, needle: str) -> list[int]:
+    found, at = [], text.find(needle)
+    while at >= 0:
+        found.append(at)
+        at = text.find(needle, at + 1)
+    return found

@@ -140,8 +140,13 @@ class MathGrader(Grader):
             same = equivalent(ref, ans, policy)
         except (TooLarge, Unsupported) as exc:
             return graders.Verdict.unparsable(reason=f"{found.source}: {exc}", extracted=shown)
-        except Exception as exc:  # sympy can fail on odd inputs; that is the grader's failure
-            return graders.Verdict.error(reason=f"comparison failed: {type(exc).__name__}: {str(exc)[:120]}")
+        except Exception as exc:
+            # sympy can fail on odd inputs. The reference was read and is fine, so the
+            # answer's form caused it: a failure the model could cause on purpose is
+            # never unscored (README, Reliability). `details` keeps what sympy said.
+            return graders.Verdict.incorrect(extracted=shown, reason=f"cannot be compared with the reference ({found.source})",
+                                             source=found.source,
+                                             comparison_failed=f"{type(exc).__name__}: {str(exc)[:120]}")
         if same and not _in_asked_form(ans, ref, problem.metadata.get("answer_form")):
             return graders.Verdict.incorrect(
                 extracted=shown,

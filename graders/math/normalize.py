@@ -13,9 +13,10 @@ from dataclasses import dataclass
 _DELIMITERS = (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]"))
 _SPACING = re.compile(r"(?<!\\)\\[,;:! ]|\\q?quad\b|~|\\displaystyle\b|\\limits\b|\\mathrm\{\s*\}")
 _LEFT_RIGHT = re.compile(r"\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big)(?![a-zA-Z])\s*\.?")
-_DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°|\\degree\b|\\text\{\s*degrees?\s*\}|\s+degrees?\b")
+# Blank runs: matched from their start and taken whole, as in answer.py (linear time).
+_DEGREES = re.compile(r"\^\s*+\{?+\s*+\\circ\s*+\}?|°|\\degree\b|\\text\{\s*+degrees?\s*+\}|(?<!\s)\s++degrees?\b")
 _TRIG = re.compile(r"\\(?:sin|cos|tan|cot|sec|csc)(?![a-zA-Z])")
-_PERCENT = re.compile(r"\\%|%|\\text\{\s*percent\s*\}|\s+percent\b")
+_PERCENT = re.compile(r"\\%|%|\\text\{\s*+percent\s*+\}|(?<!\s)\s++percent\b")
 _CURRENCY = re.compile(r"\\\$|\$|€|£|\\euro\b|\\pounds\b|\\text\{\s*(?:dollars?|cents?|USD|euros?)\s*\}"
                        r"|\b(?:dollars?|USD|euros?)\b")
 _TEXT_WRAPPER = re.compile(r"\\(?:text|textbf|textit|mathrm|mathbf|mbox|operatorname\*?|textnormal|mathit)\s*\{([^{}]*)\}")

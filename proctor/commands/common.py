@@ -8,6 +8,7 @@ from typing import Iterator, TextIO
 
 from proctor.defaults import DEFAULT_MEMORY_MB, DEFAULT_PASS_AT, DEFAULT_TIMEOUT
 from proctor.errors import BadInput
+from proctor import options
 
 DB_HELP = "run store path (default: $PROCTOR_DB or ./proctor.db)"
 MAX_PASS_AT = 100_000
@@ -40,10 +41,10 @@ def add_store_options(parser: argparse.ArgumentParser, run_help: str | None = No
 
 
 def add_grading_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--workers", type=int, default=None, help="grading processes (default: CPU count)")
-    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+    parser.add_argument("--workers", type=options.workers, default=None, help="grading processes (default: CPU count)")
+    parser.add_argument("--timeout", type=options.positive_finite_float, default=DEFAULT_TIMEOUT,
                         help=f"hard per-item grading limit in seconds (default {DEFAULT_TIMEOUT:g})")
-    parser.add_argument("--memory-mb", type=int, default=DEFAULT_MEMORY_MB,
+    parser.add_argument("--memory-mb", type=options.memory_mb, default=DEFAULT_MEMORY_MB,
                         help=f"memory cap per grading worker (default {DEFAULT_MEMORY_MB})")
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from proctor.commands.common import DB_HELP
 from proctor.defaults import (DEFAULT_ALPHA, DEFAULT_DETECTABLE_DROP_FACTOR, DEFAULT_GATE_PASS_AT, DEFAULT_MARGIN,
                               DEFAULT_MAX_UNSCORED, DEFAULT_POWER)
+from proctor.options import finite_float
 from proctor.errors import BadInput
 
 
@@ -36,25 +37,25 @@ def add_parser(sub) -> None:
     parser.add_argument("--baseline", metavar="RUN",
                         help="run name or verdicts file (default: the promoted baseline of the candidate's suite)")
     parser.add_argument("--suite", help="whose promoted baseline to use (default: the candidate run's suite)")
-    parser.add_argument("--margin", type=float, default=None,
+    parser.add_argument("--margin", type=finite_float, default=None,
                         help=f"non-inferiority margin for families the suite gives none (default {DEFAULT_MARGIN})")
-    parser.add_argument("--alpha", type=float, default=None,
+    parser.add_argument("--alpha", type=finite_float, default=None,
                         help=f"one-sided level, Holm-corrected across families (default {DEFAULT_ALPHA})")
-    parser.add_argument("--overall-margin", type=float, default=None, metavar="M",
+    parser.add_argument("--overall-margin", type=finite_float, default=None, metavar="M",
                         help="margin of the overall test over all families' items (default: the item-weighted mean "
                              "of the families' margins)")
     parser.add_argument("--detectable-drop", type=detectable_drop, default=None, metavar="DROP|Fx",
                         help="the true drop each test's n must be able to see, else the gate is inconclusive: "
                              "accuracy points (0.05) or a multiple of each margin (3x) "
                              f"(default {DEFAULT_DETECTABLE_DROP_FACTOR:g}x, what `proctor plan` sizes for)")
-    parser.add_argument("--power", type=float, default=DEFAULT_POWER,
+    parser.add_argument("--power", type=finite_float, default=DEFAULT_POWER,
                         help=f"the probability with which that drop must be seen (default {DEFAULT_POWER:g})")
     parser.add_argument("--allow-underpowered", action="store_true",
                         help="pass (exit 0) where the only fault is too few items; the outputs still say so")
     parser.add_argument("--pass-at", type=int, default=DEFAULT_GATE_PASS_AT, metavar="K",
                         help="compare pass@K per problem (needs K samples per problem in both runs; default "
                              f"{DEFAULT_GATE_PASS_AT}: the mean score)")
-    parser.add_argument("--max-unscored", type=float, default=None, metavar="SHARE",
+    parser.add_argument("--max-unscored", type=finite_float, default=None, metavar="SHARE",
                         help="largest share of unscored items (grader timeout/error) per run before exit 3 "
                              f"(default {DEFAULT_MAX_UNSCORED})")
     parser.add_argument("--junit", metavar="FILE", help="write JUnit XML (one testcase per family)")

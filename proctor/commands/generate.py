@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 from proctor.commands.common import output
+from proctor import options
 from proctor.errors import EXIT_OK, BadInput
 
 
 def add_parser(sub) -> None:
     gen = sub.add_parser("generate", help="write problems of a task as JSONL")
     gen.add_argument("task")
-    gen.add_argument("--n", type=int, default=10)
-    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--n", type=options.positive_int, default=10)
+    gen.add_argument("--seed", type=options.sqlite_int, default=0)
     gen.add_argument("--param", action="append", default=[], metavar="KEY=VALUE")
     gen.add_argument("-o", "--output", help="file to write (default: stdout)")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 
 from proctor.errors import EXIT_OK, BadInput
+from proctor.options import positive_int, sqlite_int
 
 DEFAULT_N = 100
 
@@ -13,9 +14,9 @@ def add_parser(sub) -> None:
     parser.add_argument("directory", metavar="DIR", help="folder to write the task YAMLs into")
     parser.add_argument("--suite", help="suite file whose families become tasks (default: every registered "
                                         "task with default parameters)")
-    parser.add_argument("--n", type=int, default=DEFAULT_N, help=f"problems per task without --suite "
+    parser.add_argument("--n", type=positive_int, default=DEFAULT_N, help=f"problems per task without --suite "
                                                                  f"(default {DEFAULT_N})")
-    parser.add_argument("--seed", type=int, default=0, help="seed without --suite (default 0)")
+    parser.add_argument("--seed", type=sqlite_int, default=0, help="seed without --suite (default 0)")
 
 
 def _all_task_families(n: int, seed: int):

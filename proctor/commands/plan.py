@@ -4,17 +4,18 @@ from __future__ import annotations
 import json
 
 from proctor.defaults import DEFAULT_ALPHA, DEFAULT_CORRELATION, DEFAULT_POWER, margin_problem
+from proctor.options import finite_float
 from proctor.errors import EXIT_OK, BadInput
 
 
 def add_parser(sub) -> None:
     plan = sub.add_parser("plan", help="items per family for the gate to catch a drop of 2x the margin")
-    plan.add_argument("--margin", type=float, required=True, help="non-inferiority margin, e.g. 0.02")
-    plan.add_argument("--baseline-acc", type=float, required=True, help="expected baseline accuracy, e.g. 0.7")
-    plan.add_argument("--correlation", type=float, default=DEFAULT_CORRELATION,
+    plan.add_argument("--margin", type=finite_float, required=True, help="non-inferiority margin, e.g. 0.02")
+    plan.add_argument("--baseline-acc", type=finite_float, required=True, help="expected baseline accuracy, e.g. 0.7")
+    plan.add_argument("--correlation", type=finite_float, default=DEFAULT_CORRELATION,
                       help="correlation of the two runs' per-item outcomes (consecutive checkpoints: 0.5-0.8)")
-    plan.add_argument("--alpha", type=float, default=DEFAULT_ALPHA, help=f"one-sided level (default {DEFAULT_ALPHA})")
-    plan.add_argument("--power", type=float, default=DEFAULT_POWER,
+    plan.add_argument("--alpha", type=finite_float, default=DEFAULT_ALPHA, help=f"one-sided level (default {DEFAULT_ALPHA})")
+    plan.add_argument("--power", type=finite_float, default=DEFAULT_POWER,
                       help=f"chance to flag a drop of 2 * margin (default {DEFAULT_POWER})")
     plan.add_argument("--json", action="store_true", help="print JSON instead of a table")
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from proctor.commands.common import add_grading_options, add_store_options
+from proctor import options
 from proctor.errors import EXIT_OK
 
 
@@ -12,7 +13,7 @@ def add_parser(sub) -> None:
                      help="local | openai:MODEL@BASE_URL | openai-completions:MODEL@BASE_URL | lm-eval:NAME | "
                           "file:COMPLETIONS.jsonl")
     run.add_argument("--model-args", default="", metavar="KEY=VALUE,...")
-    run.add_argument("--step", type=int, default=None, help="the checkpoint's training step (the report's trend axis)")
+    run.add_argument("--step", type=options.non_negative_int, default=None, help="the checkpoint's training step (the report's trend axis)")
     add_grading_options(run)
     add_store_options(run, run_help="store under this name; running it again resumes")
 

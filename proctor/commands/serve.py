@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from proctor.commands.common import add_grading_options
+from proctor.options import finite_float
 from proctor.defaults import (SERVE_GRACE_SECONDS, SERVE_HOST, SERVE_MAX_BATCH, SERVE_MAX_COMPLETION_CHARS,
                               SERVE_MAX_DEADLINE, SERVE_MAX_ITEMS, SERVE_MAX_QUEUE, SERVE_MAX_REQUEST_BYTES,
                               SERVE_PORT)
@@ -27,7 +28,7 @@ def add_parser(sub) -> None:
                        help="problems clients may name by problem_id (repeatable)")
     serve.add_argument("--problems-run", action="append", default=[], metavar="RUN",
                        help="a stored run whose problems clients may name by problem_id (repeatable)")
-    serve.add_argument("--grace", type=float, default=SERVE_GRACE_SECONDS,
+    serve.add_argument("--grace", type=finite_float, default=SERVE_GRACE_SECONDS,
                        help=f"seconds in-flight requests get after SIGTERM (default {SERVE_GRACE_SECONDS:g})")
     serve.add_argument("--openrlhf-unscored", default="group-mean",
                        help="reward /get_reward gives an unscored item: group-mean (default: the mean of its "
@@ -43,7 +44,7 @@ def add_parser(sub) -> None:
                         help=f"characters of one completion (default {SERVE_MAX_COMPLETION_CHARS})")
     limits.add_argument("--max-batch", type=int, default=SERVE_MAX_BATCH,
                         help=f"items one pool batch takes from the queue (default {SERVE_MAX_BATCH})")
-    limits.add_argument("--max-deadline", type=float, default=SERVE_MAX_DEADLINE,
+    limits.add_argument("--max-deadline", type=finite_float, default=SERVE_MAX_DEADLINE,
                         help=f"largest deadline_seconds a request may ask (default {SERVE_MAX_DEADLINE:g})")
     add_grading_options(serve)
 

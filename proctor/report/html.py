@@ -10,7 +10,6 @@ from collections import defaultdict
 from datetime import datetime
 
 from proctor.defaults import DEFAULT_PASS_AT
-from proctor.extras import require
 from proctor.report.summary import accuracy_interval, summarize
 from proctor.store import RunInfo, RunStore, StoredVerdict
 
