@@ -1,11 +1,13 @@
 """CPU time of every host-side reader of model text (proctor.testing.extractors)
 on the hostile corpus's megabyte shapes, and the same readers as they were before
 issue 11 (the backtracking patterns, kept here) on the shapes that broke them.
+With --corpus, also the whole corpus through every built-in grader at its
+default limits (code on the default sandbox), and the slowest item.
 
 The old readers are quadratic, so they run on a smaller size (SMALL_CHARS) where
 they still finish; the new ones run there too, for the ratio, and at a megabyte.
 
-    .venv/bin/python bench/hostile_extraction.py [SMALL_CHARS]
+    .venv/bin/python bench/hostile_extraction.py [SMALL_CHARS] [--corpus]
 """
 from __future__ import annotations
 
@@ -46,7 +48,37 @@ def cpu(call, *args) -> float:
     return time.process_time() - start
 
 
+def corpus_through_graders() -> None:
+    import proctor
+    from proctor.graders.code.grader import CodeGrader
+    from proctor.runner import grade_one
+
+    cases = hostile_completions()
+    print(f"\nthe corpus ({len(cases)} items) through every built-in grader, default limits; wall seconds")
+    targets = [("numeric", "arith.integer"), ("math", "math.arithmetic"), ("json_schema", "json.extract"),
+               ("code", "code.functions"), ("code", "code.stdio")]
+    code = CodeGrader()
+    slowest = (0.0, "", "")
+    for grader, task in targets:
+        problem = proctor.generate(task, n=1, seed=0)[0]
+        worst = (0.0, "")
+        statuses: dict[str, int] = {}
+        for case in cases:
+            start = time.monotonic()
+            verdict = code.grade(problem, case.text) if grader == "code" else grade_one(grader, problem, case.text)
+            spent = time.monotonic() - start
+            statuses[verdict.status] = statuses.get(verdict.status, 0) + 1
+            worst = max(worst, (spent, case.name))
+        print(f"{grader:12} {task:16} statuses {statuses}  slowest {worst[0]:6.2f} s ({worst[1]})")
+        slowest = max(slowest, (worst[0], f"{grader} ({task})", worst[1]))
+    code.close()
+    print(f"slowest item: {slowest[2]} in {slowest[1]}: {slowest[0]:.2f} s")
+
+
 def main() -> None:
+    if "--corpus" in sys.argv:
+        sys.argv.remove("--corpus")
+        corpus_through_graders()
     small = int(sys.argv[1]) if len(sys.argv) > 1 else 32_000
     print(f"old readers vs new, on the shape that broke each ({small:,} chars; CPU seconds)")
     print(f"{'shape':42} {'old':>9} {'new':>9} {'old/new':>9}")
