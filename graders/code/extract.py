@@ -19,42 +19,42 @@ _FENCE = re.compile(r"^[ \t]*+```[ \t]*+([A-Za-z0-9_+.-]*+)[ \t]*+$", re.MULTILI
 _PYTHON_TAGS = {"python", "py", "python3", "py3"}
 
 
+def _block_spans(text: str):
+    """(opening fence match, end of the body) for each block, in order: a block
+    closes at the next untagged fence (tagged ones inside it are its text), and
+    one never closed runs to the end. One pass over the fences."""
+    opener = None
+    for fence in _FENCE.finditer(text):
+        if opener is None:
+            opener = fence
+        elif not fence.group(1):
+            yield opener, fence.start()
+            opener = None
+    if opener is not None:
+        yield opener, len(text)
+
+
+def _body(text: str, opener, end: int) -> str:
+    body = text[opener.end() + 1:end]
+    # A fence indented inside a list item indents its whole body too.
+    return textwrap.dedent(body) if opener.group(0)[:1] in " \t" else body
+
+
 def fenced_blocks(text: str) -> list[tuple[str, str]]:
     """Every fenced block as (language tag, body), in order of appearance."""
-    blocks = []
-    fences = list(_FENCE.finditer(text))
-    # For each fence, the index of the first untagged fence after it (a closer):
-    # one backward pass, so a text of a million fences stays linear.
-    next_closer: list[int | None] = [None] * len(fences)
-    following = None
-    for j in range(len(fences) - 1, -1, -1):
-        next_closer[j] = following
-        if fences[j].group(1) == "":
-            following = j
-    i = 0
-    while i < len(fences):
-        opener = fences[i]
-        tag = opener.group(1).lower()
-        body_start = opener.end() + 1
-        closer = next_closer[i]
-        body = text[body_start:] if closer is None else text[body_start:fences[closer].start()]
-        # A fence indented inside a list item indents its whole body too.
-        blocks.append((tag, textwrap.dedent(body) if opener.group(0)[:1] in " \t" else body))
-        if closer is None:  # truncated: the block runs to the end
-            break
-        i = closer + 1
-    return blocks
+    return [(opener.group(1).lower(), _body(text, opener, end)) for opener, end in _block_spans(text)]
 
 
 def extract_code(text: str) -> str:
-    blocks = fenced_blocks(text)
-    tagged = [body for tag, body in blocks if tag in _PYTHON_TAGS]
-    if tagged:
-        return tagged[-1]
-    untagged = [body for tag, body in blocks if tag == ""]
-    if untagged:
-        return untagged[-1]
-    return text
+    last_tagged = last_untagged = None
+    for opener, end in _block_spans(text):
+        tag = opener.group(1).lower()
+        if tag in _PYTHON_TAGS:
+            last_tagged = (opener, end)
+        elif not tag:
+            last_untagged = (opener, end)
+    chosen = last_tagged or last_untagged
+    return text if chosen is None else _body(text, *chosen)
 
 
 def defines_function(code: str, name: str) -> bool:
