@@ -43,7 +43,7 @@ def _as_completion(index: int, item: Mapping | tuple) -> tuple[str, int, str, Co
         raise BadInput(f"{where}: give a mapping with 'id', 'completion' and optional 'sample', or a tuple "
                        f"(id, completion) or (id, sample, completion); got {type(item).__name__} ({exc})") from None
     if isinstance(sample, bool) or not isinstance(sample, int) or not 0 <= sample <= MAX_SAMPLE:
-        raise BadInput(f"{where}: field 'sample' must be an integer from 0 to {MAX_SAMPLE}, got {sample!r}")
+        raise BadInput(f"{where}: field 'sample' must be a non-negative integer up to {MAX_SAMPLE}, got {sample!r}")
     if not isinstance(text, str):
         raise BadInput(f"{where}: field 'completion' must be text, got {type(text).__name__}")
     return str(pid), sample, text, CompletionUsage(finish_reason=finish_reason) if finish_reason else None

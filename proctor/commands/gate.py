@@ -12,7 +12,7 @@ from pathlib import Path
 from proctor.commands.common import DB_HELP
 from proctor.defaults import (DEFAULT_ALPHA, DEFAULT_DETECTABLE_DROP_FACTOR, DEFAULT_GATE_PASS_AT, DEFAULT_MARGIN,
                               DEFAULT_MAX_UNSCORED, DEFAULT_POWER)
-from proctor.options import finite_float
+from proctor.options import finite_float, float_between
 from proctor.errors import BadInput
 
 
@@ -39,7 +39,7 @@ def add_parser(sub) -> None:
     parser.add_argument("--suite", help="whose promoted baseline to use (default: the candidate run's suite)")
     parser.add_argument("--margin", type=finite_float, default=None,
                         help=f"non-inferiority margin for families the suite gives none (default {DEFAULT_MARGIN})")
-    parser.add_argument("--alpha", type=finite_float, default=None,
+    parser.add_argument("--alpha", type=float_between(0, 0.5, True, True), default=None,
                         help=f"one-sided level, Holm-corrected across families (default {DEFAULT_ALPHA})")
     parser.add_argument("--overall-margin", type=finite_float, default=None, metavar="M",
                         help="margin of the overall test over all families' items (default: the item-weighted mean "
@@ -55,7 +55,7 @@ def add_parser(sub) -> None:
     parser.add_argument("--pass-at", type=int, default=DEFAULT_GATE_PASS_AT, metavar="K",
                         help="compare pass@K per problem (needs K samples per problem in both runs; default "
                              f"{DEFAULT_GATE_PASS_AT}: the mean score)")
-    parser.add_argument("--max-unscored", type=finite_float, default=None, metavar="SHARE",
+    parser.add_argument("--max-unscored", type=float_between(0, 1), default=None, metavar="SHARE",
                         help="largest share of unscored items (grader timeout/error) per run before exit 3 "
                              f"(default {DEFAULT_MAX_UNSCORED})")
     parser.add_argument("--junit", metavar="FILE", help="write JUnit XML (one testcase per family)")
