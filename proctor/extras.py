@@ -22,6 +22,7 @@ EXTRAS: dict[str, dict[str, tuple[str, ...]]] = {
     "lm-eval": {"modules": ("lm_eval",), "distributions": ()},
     "docker": {"modules": ("docker",), "distributions": ()},
     "report": {"modules": ("matplotlib",), "distributions": ()},
+    "serve": {"modules": ("starlette", "uvicorn", "prometheus_client"), "distributions": ()},
 }
 
 

@@ -97,4 +97,4 @@ def test_every_extra_is_declared_and_dev_holds_all_but_the_local_model():
 
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
     assert set(EXTRAS) <= set(declared)
-    assert "proctor[lm-eval,docker,report]" in declared["dev"]
+    assert "proctor[lm-eval,docker,report,serve]" in declared["dev"]
