@@ -104,7 +104,7 @@ def test_a_segfault_of_the_model_process_is_one_line_exit_3_and_the_run_resumes(
 @pytest.mark.parametrize("sig, words", [(signal.SIGABRT, "SIGABRT"), (signal.SIGKILL, "out-of-memory killer")])
 def test_an_abort_or_a_kill_of_the_model_process_names_the_signal(sig, words):
     model = LocalModel(threads=1)
-    assert model.complete(ONE_REQUEST).strip()
+    assert model.complete(ONE_REQUEST).text.strip()
     os.kill(model.pid, sig)
     with pytest.raises(InfrastructureError, match=words) as caught:
         model.complete(ONE_REQUEST)

@@ -109,7 +109,7 @@ def test_greedy_text_on_an_emulated_haswell_cpu_is_the_hosts():
 
         model = LocalModel(n_ctx=256, threads=1, launcher=launcher)
         try:
-            texts[name] = model.complete(request)
+            texts[name] = model.complete(request).text
         finally:
             model.close()
     assert texts["host"].strip(), texts

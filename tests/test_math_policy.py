@@ -209,10 +209,11 @@ def test_small_towers_and_few_plus_minus_still_read():
 
 def test_completions_jsonl_takes_an_optional_finish_reason(tmp_path):
     path = tmp_path / "c.jsonl"
-    path.write_text(json.dumps({"id": "a", "completion": "x"}) + "\n"
+    path.write_text(json.dumps({"id": "a", "sample": 0, "completion": "x"}) + "\n"
                     + json.dumps({"id": "a", "sample": 1, "completion": "y", "finish_reason": "length"}) + "\n"
                     + json.dumps({"id": "a", "sample": 2, "completion": "z", "finish_reason": "max_tokens"}) + "\n")
-    assert [row[4] for row in read_completions(path)] == [None, "length", "length"]
+    # the fifth field is the completion's usage (None when the line says nothing of it)
+    assert [row[4] and row[4].finish_reason for row in read_completions(path)] == [None, "length", "length"]
     path.write_text(json.dumps({"id": "a", "completion": "x", "finish_reason": "tired"}) + "\n")
     with pytest.raises(BadInput) as info:
         list(read_completions(path))
