@@ -321,14 +321,14 @@ class RunStore:
         if row is None:
             return None
         status, score, extracted, reason, details, elapsed = row
-        return Verdict(status, score, json.loads(extracted) if extracted else None, reason, json.loads(details),
-                       elapsed)
+        return Verdict(status, score, json.loads(extracted) if extracted else None, stored_text(reason),
+                       json.loads(details), elapsed)
 
     def problem(self, run: str, problem_id: str) -> Problem | None:
         row = self.problem_row(run, problem_id)
         if row is None:
             return None
-        task, prompt, reference, metadata = row
+        task, prompt, reference, metadata, _family = row
         return Problem(problem_id, task, prompt, json.loads(reference), json.loads(metadata))
 
     def completion_keys(self, run: str) -> set[tuple[str, int]]:
