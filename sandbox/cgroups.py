@@ -253,7 +253,7 @@ class Cgroups:
             time.sleep(0.005)
 
 
-def sweep_orphans(root: str = ROOT, timeout: float = 5.0) -> None:
+def sweep_orphans(root: str = ROOT, timeout: float = 10.0) -> None:
     """Remove the run cgroups whose proctor process has exited, and wait until
     they are gone. A grading pool calls this once its workers are stopped: a
     worker is killed, not asked to exit, so it never removes the cgroup of its

@@ -1,8 +1,9 @@
 """Reward hacks against the code grader: each must fail on HumanEval problems
 whose canonical solution passes (proved first, in the same test).
 
-Every trick runs for real in the sandbox. They are run on bwrap (the default)
-and on the unsafe `process` backend too, because these are protocol attacks,
+Every trick runs for real in the sandbox. They are run on bwrap (the default;
+warm unless PROCTOR_SANDBOX_WARM=0), docker, and the unsafe `process` backend
+too, because these are protocol attacks,
 not isolation attacks: results travel as plain values to a comparison outside
 the candidate's process, so they must fail even without isolation. The one
 attack that needs isolation to fail (reaching the supervisor's stdin, stdout or
@@ -17,7 +18,7 @@ import pytest
 
 from code_support import full_solution, grader, humaneval_problems
 
-BACKENDS = ["bwrap", "process"]
+BACKENDS = ["bwrap", "docker", "process"]
 
 
 def stub(problem_id: str, body: str, preamble: str = "") -> str:

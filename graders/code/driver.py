@@ -114,6 +114,15 @@ def kill_group(pid: int):
     return status
 
 
+def exit_watch(pid: int):
+    """A pidfd that turns readable when `pid` exits, or None (no pidfd_open in
+    this kernel or sandbox: the caller polls instead)."""
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return None
+
+
 # --- function mode ------------------------------------------------------------
 
 def function_child(job: dict, out: int) -> None:
@@ -163,7 +172,7 @@ def run_function(job: dict) -> dict:
     last = time.monotonic()
     # Once the candidate process has exited, what it wrote is all there is, even
     # if a daemon it left still holds the pipe open.
-    pidfd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else None
+    pidfd = exit_watch(pid)
     exited = False
     while len(records) < len(limits):
         deadline = last + limits[len(records)]
@@ -259,7 +268,7 @@ def run_stdio_test(source: str, given: str, seconds: float, output_cap: int) -> 
     buffers = {out_r: bytearray(), err_r: bytearray()}
     caps = {out_r: output_cap, err_r: 2048}
     status = None
-    pidfd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else None
+    pidfd = exit_watch(pid)
     open_fds = [out_r, err_r]
     exited = False
     while open_fds and not exited:
