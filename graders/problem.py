@@ -112,7 +112,7 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
-def _is_utf8(text: str) -> bool:
+def is_utf8(text: str) -> bool:
     try:
         text.encode("utf-8")
         return True
@@ -125,4 +125,4 @@ def json_text(value: Any) -> str:
     surrogates (model output may: a decoder's surrogateescape, a `\\udcff` escape), which UTF-8
     cannot encode. Either spelling reads back as the same value."""
     text = json.dumps(value, ensure_ascii=False, default=str)
-    return text if _is_utf8(text) else json.dumps(value, default=str)
+    return text if is_utf8(text) else json.dumps(value, default=str)

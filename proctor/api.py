@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Iterable, Iterator, Mapping
 
 from proctor import tasks
-from proctor.defaults import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, MAX_SAMPLE
+from proctor.defaults import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 from proctor.errors import BadInput
 from proctor.graders.problem import Problem
 from proctor.jsonl import finish_reason_field
+from proctor.options import SQLITE_MAX, int_problem
 from proctor.grading import GraderResolver, check_grading_options, grade_pending, ingest, new_run_name
 from proctor.pool import GradingPool, Job
 from proctor.store import CompletionUsage, RunStore, StoredVerdict
@@ -42,8 +43,9 @@ def _as_completion(index: int, item: Mapping | tuple) -> tuple[str, int, str, Co
     except (KeyError, TypeError, ValueError) as exc:
         raise BadInput(f"{where}: give a mapping with 'id', 'completion' and optional 'sample', or a tuple "
                        f"(id, completion) or (id, sample, completion); got {type(item).__name__} ({exc})") from None
-    if isinstance(sample, bool) or not isinstance(sample, int) or not 0 <= sample <= MAX_SAMPLE:
-        raise BadInput(f"{where}: field 'sample' must be a non-negative integer up to {MAX_SAMPLE}, got {sample!r}")
+    problem = int_problem(sample, 0, SQLITE_MAX, "a non-negative integer")  # the same check as a JSONL line's
+    if problem:
+        raise BadInput(f"{where}: field 'sample' {problem}")
     if not isinstance(text, str):
         raise BadInput(f"{where}: field 'completion' must be text, got {type(text).__name__}")
     return str(pid), sample, text, CompletionUsage(finish_reason=finish_reason) if finish_reason else None

@@ -36,9 +36,6 @@ def margin_problem(value: float, *, positive: bool = False) -> str | None:
         return f"it must be in {low}, {MAX_MARGIN:g}), got {value:g}"
     return None
 
-# A completion's sample number is stored as an SQLite integer (64-bit signed).
-MAX_SAMPLE = 2**63 - 1
-
 # `proctor serve` (each is a flag of the command; docs/serve.md explains them)
 SERVE_HOST = "127.0.0.1"           # loopback only unless told otherwise; elsewhere needs a token
 SERVE_PORT = 8000

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from proctor.errors import BadInput
-from proctor.graders.problem import Problem, _is_utf8, json_text  # noqa: F401 (json_text re-exported: the JSONL writers use it)
+from proctor.graders.problem import Problem, is_utf8
 from proctor.store import CompletionUsage
 from proctor.options import SQLITE_MAX, int_problem
 
@@ -78,7 +78,7 @@ def read_problems(path: str | Path) -> Iterator[tuple[int, Problem]]:
         task = field(obj, "task", str, name, lineno, "a task name")
         prompt = field(obj, "prompt", str, name, lineno, "a string")
         for key in ("id", "prompt"):  # problems are the user's own data: text must be UTF-8
-            if isinstance(obj[key], str) and not _is_utf8(obj[key]):
+            if isinstance(obj[key], str) and not is_utf8(obj[key]):
                 raise BadInput(f"field {key!r} is not UTF-8 text (it holds a lone surrogate or a byte "
                                f"that is not UTF-8)", name, lineno)
         if "reference" not in obj:

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from proctor.graders.problem import Problem, Verdict, canonical_json, json_text
-from proctor.errors import BadInput, InfrastructureError, store_failure
+from proctor.graders.problem import Problem, Verdict, canonical_json, is_utf8, json_text
+from proctor.errors import BadInput, store_failure
 
 DEFAULT_DB = "proctor.db"
 
@@ -156,11 +156,7 @@ def storable_text(text: str) -> str | bytes:
     """Text as SQLite can keep it, losslessly. Model output may hold lone surrogates (a
     decoder's surrogateescape, a `\\udcff` escape in JSON) that UTF-8 cannot encode: such text
     is kept as a BLOB of its surrogatepass bytes instead of refusing the line."""
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogatepass")
+    return text if is_utf8(text) else text.encode("utf-8", "surrogatepass")
 
 
 def stored_text(value: str | bytes | None) -> str | None:

@@ -80,7 +80,7 @@ def grade_stored_run(store, run: str, args, note: str = "") -> None:
 
 def _written(verdicts, out: TextIO):
     """The verdicts, each written to `out` as a JSONL line on its way through."""
-    from proctor.jsonl import json_text
+    from proctor.graders.problem import json_text
 
     for v in verdicts:
         out.write(json_text(v.to_dict()) + "\n")

@@ -13,7 +13,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from proctor.jsonl import json_text
+    from proctor.graders.problem import json_text
     from proctor.store import RunStore
 
     with RunStore(args.db) as store:

@@ -14,16 +14,3 @@ Only `client` runs without the `serve` extra (it needs `requests`, a core depend
 docs/serve.md holds the request and response schemas.
 """
 from __future__ import annotations
-
-import importlib.util
-
-# The modules of the `serve` extra and the distributions that ship them.
-SERVE_MODULES = {"starlette": "starlette", "uvicorn": "uvicorn", "prometheus_client": "prometheus-client"}
-
-
-def missing_serve_modules() -> list[str]:
-    """Distributions of the `serve` extra that are not installed (empty when the stack is complete).
-
-    A minimal check of our own: the shared helper for optional extras (issue 10)
-    was not on main when this was written."""
-    return [dist for module, dist in SERVE_MODULES.items() if importlib.util.find_spec(module) is None]

@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 from proctor import graders
 from proctor import tasks
-from proctor.defaults import MAX_SAMPLE
+from proctor.options import SQLITE_MAX
 from proctor.graders.problem import Problem, canonical_json
 from proctor.registry import RegistryError
 from proctor.rewards import ACCEPTED_ROWS
@@ -215,8 +215,8 @@ def parse_item(obj: Any, field: str, limits: Limits, router: Router) -> Item:
                         limits.max_completion_chars)
     sample = obj.get("sample")
     if sample is not None and (isinstance(sample, bool) or not isinstance(sample, int)
-                               or not 0 <= sample <= MAX_SAMPLE):
-        raise RequestError(422, f"{field}.sample", f"must be an integer from 0 to {MAX_SAMPLE}, got {sample!r}")
+                               or not 0 <= sample <= SQLITE_MAX):
+        raise RequestError(422, f"{field}.sample", f"must be an integer from 0 to {SQLITE_MAX}, got {sample!r}")
     grader = router.check_grader(obj["grader"], f"{field}.grader") if obj.get("grader") is not None else None
     forms = [key for key in ("problem_id", "problem") if key in obj]
     if "reference" in obj:

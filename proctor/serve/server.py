@@ -32,12 +32,9 @@ PROBE_RETRY_SECONDS = 10.0
 
 
 def serve(config: ServeConfig) -> int:
-    from proctor.serve import missing_serve_modules
+    from proctor.extras import require
 
-    missing = missing_serve_modules()
-    if missing:
-        raise InfrastructureError(f"proctor serve needs the serve extra ({', '.join(missing)} missing): "
-                                  f"pip install 'proctor[serve]'")
+    require("serve", "proctor serve")
     opening_problems(config)
     token = read_token(config.token_env, config.host)
     # Every grading worker inherits this, and it outranks a problem's metadata, so
