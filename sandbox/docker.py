@@ -107,10 +107,13 @@ class DockerSandbox(Sandbox):
 
     def _remove_orphans(self) -> None:
         """Containers a crashed proctor process left behind on this engine."""
-        for container in self.client.containers.list(all=True, filters={"label": OWNER_LABEL}):
-            owner = container.labels.get(OWNER_LABEL, "")
+        # The low-level listing, not containers.list(): that one inspects each
+        # container after listing it, and a container another proctor process
+        # removes in between turns the inspection into a NotFound error.
+        for entry in self.client.api.containers(all=True, filters={"label": OWNER_LABEL}):
+            owner = (entry.get("Labels") or {}).get(OWNER_LABEL, "")
             if owner.isdigit() and not process_alive(int(owner)):
-                self._background.submit(self._destroy, container)
+                self._background.submit(self._destroy, self.client.containers.prepare_model(entry))
 
     def _start_container(self, limits: Limits):
         from docker.types import Ulimit

@@ -1,7 +1,11 @@
 """The registry side of the sandbox package, and the unsafe `process` backend."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import textwrap
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -9,7 +13,7 @@ from proctor import sandbox
 from proctor.sandbox import Limits, SandboxUnavailable
 from proctor.sandbox.files import checked_files
 from proctor.sandbox.interpreter import find_python
-from tests.sandbox_backends import SMALL
+from tests.sandbox_backends import SMALL, open_or_skip
 
 
 def test_builtin_names():
@@ -91,6 +95,41 @@ def test_docker_unavailable_says_how_to_get_an_engine(tmp_path):
     pytest.importorskip("docker", reason="the docker SDK is the proctor[docker] extra (dev installs it); not installed here")
     with pytest.raises(SandboxUnavailable, match="docker_engine.sh"):
         sandbox.open_backend("docker", base_url=f"unix://{tmp_path}/no-engine.sock")
+
+
+def test_docker_backend_opens_while_labelled_containers_come_and_go():
+    """Every DockerSandbox sweeps the containers a dead proctor process left
+    behind, listing all of proctor's containers to find them. Containers of
+    live processes are removed all the time (each is used once), also between
+    the listing and a look at one of them: that must not fail the opening (CI
+    once did, with docker's NotFound from inside `containers.list`). The
+    orphans themselves must go."""
+    first = open_or_skip("docker")
+    first.close()
+    from proctor.sandbox.docker import OWNER_LABEL
+    dead = subprocess.Popen([sys.executable, "-c", ""])
+    dead.wait()
+    client = first.client
+
+    def create(owner: int):
+        return client.containers.create(first.image, ["true"], labels={OWNER_LABEL: str(owner)},
+                                        network_mode="none")
+
+    orphans = [create(dead.pid) for _ in range(4)]
+    live = [create(os.getpid()) for _ in range(40)]
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            removals = [pool.submit(container.remove, force=True) for container in live]
+            while not all(removal.done() for removal in removals):
+                sandbox.open_backend("docker").close()  # close waits for its sweep
+        left = client.api.containers(all=True, filters={"label": f"{OWNER_LABEL}={dead.pid}"})
+        assert left == [], f"orphans survived the sweep: {[c['Id'][:12] for c in left]}"
+    finally:
+        for container in orphans + live:
+            try:
+                container.remove(force=True)
+            except Exception:
+                pass
 
 
 def test_process_backend_survives_a_child_that_keeps_stdout_open():
