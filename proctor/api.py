@@ -14,7 +14,8 @@ from proctor.defaults import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, MAX_SAMPLE
 from proctor.errors import BadInput
 from proctor.graders.problem import Problem
 from proctor.grading import GraderResolver, check_grading_options, grade_pending, ingest, new_run_name
-from proctor.pool import GradingPool, Job
+from proctor.executors import open_executor
+from proctor.pool import Job
 from proctor.store import RunStore, StoredVerdict
 
 
@@ -49,16 +50,18 @@ def _as_completion(index: int, item: Mapping | tuple) -> tuple[str, int, str]:
 def grade(problems: Iterable[Problem | Mapping], completions: Iterable[Mapping | tuple], *,
           workers: int | None = None, timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB,
           grader: str | None = None, run: str | None = None, db: str | None = None,
-          store: bool = False) -> Iterator[StoredVerdict]:
+          store: bool = False, executor: str = "local", ray_address: str | None = None) -> Iterator[StoredVerdict]:
     """Grades completions (`{"id", "completion", "sample"?}` or `(id, completion)`) against problems.
 
     Everything is checked, and with a store ingested, before this returns: bad
     input raises BadInput here, at the call. The verdicts then stream from the
     returned iterator, each as soon as it is graded. With `run`, `db` or
     `store=True` everything is also kept in the run store (and a run of that
-    name resumes); otherwise nothing touches the disk.
+    name resumes); otherwise nothing touches the disk. `executor="ray"` grades
+    on a Ray cluster (`ray_address`, see proctor.executors), with the same verdicts.
     """
-    check_grading_options(timeout, workers)
+    check_grading_options(timeout, workers, executor, ray_address)
+    options = dict(workers=workers, timeout=timeout, memory_mb=memory_mb, executor=executor, ray_address=ray_address)
     problems = [_as_problem(p) for p in problems]
     if run is not None or db is not None or store:
         run = run or new_run_name("api")
@@ -67,7 +70,7 @@ def grade(problems: Iterable[Problem | Mapping], completions: Iterable[Mapping |
                    ((i, *_as_completion(i, c)) for i, c in enumerate(completions, 1)), grader=grader,
                    config={"source": "python api"})
             path = run_store.path
-        return _stream_stored(path, run, workers=workers, timeout=timeout, memory_mb=memory_mb)
+        return _stream_stored(path, run, **options)
     by_id = {p.id: p for p in problems}
     resolver = GraderResolver(grader)
     jobs = []
@@ -78,12 +81,13 @@ def grade(problems: Iterable[Problem | Mapping], completions: Iterable[Mapping |
         problem = by_id[pid]
         jobs.append(Job((pid, sample), resolver.grader_for(problem.task, f"completion {index}", None), problem,
                         text))
-    return _stream(jobs, by_id, workers=workers, timeout=timeout, memory_mb=memory_mb)
+    return _stream(jobs, by_id, **options)
 
 
-def _stream(jobs: list[Job], by_id: dict[str, Problem], **pool_options) -> Iterator[StoredVerdict]:
+def _stream(jobs: list[Job], by_id: dict[str, Problem], *, executor: str, ray_address: str | None,
+            **pool_options) -> Iterator[StoredVerdict]:
     grader_of = {job.key: job.grader for job in jobs}
-    with GradingPool(**pool_options) as pool:
+    with open_executor(executor, ray_address=ray_address, **pool_options) as pool:
         for (pid, sample), verdict in pool.grade(jobs):
             yield StoredVerdict(pid, sample, by_id[pid].task, grader_of[(pid, sample)], verdict)
 

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Iterator, TextIO
 
 from proctor.defaults import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
+from proctor.executors import EXECUTORS
 from proctor.errors import BadInput
 
 DB_HELP = "run store path (default: $PROCTOR_DB or ./proctor.db)"
@@ -21,11 +22,17 @@ def add_store_options(parser: argparse.ArgumentParser, run_help: str | None = No
 
 
 def add_grading_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--workers", type=int, default=None, help="grading processes (default: CPU count)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="grading processes, or with --executor ray grading actors (default: CPU count)")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
                         help=f"hard per-item grading limit in seconds (default {DEFAULT_TIMEOUT:g})")
     parser.add_argument("--memory-mb", type=int, default=DEFAULT_MEMORY_MB,
                         help=f"memory cap per grading worker (default {DEFAULT_MEMORY_MB})")
+    parser.add_argument("--executor", choices=EXECUTORS, default="local",
+                        help="grade in local processes (default) or on a Ray cluster (needs proctor[ray])")
+    parser.add_argument("--ray-address", metavar="ADDR",
+                        help="the Ray cluster to grade on (default: $RAY_ADDRESS, else a cluster started on this "
+                             "machine, else a new local one)")
 
 
 @contextmanager
@@ -50,7 +57,7 @@ def grade_stored_run(store, run: str, args, note: str = "") -> None:
     from proctor.report import render_table, summarize
 
     grade_pending(store, run, workers=args.workers, timeout=args.timeout, memory_mb=args.memory_mb,
-                  progress=f"grading {run}")
+                  progress=f"grading {run}", executor=args.executor, ray_address=args.ray_address)
     if args.output:
         with output(args.output) as out:
             summaries = summarize(_written(store.verdicts(run), out))  # one pass over the verdicts for both
