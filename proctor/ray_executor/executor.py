@@ -224,8 +224,10 @@ class RayExecutor:
         except ray.exceptions.RayTaskError as exc:  # proctor's own code failed in the actor: a bug
             raise InfrastructureError(f"a grading actor failed on {slot.where.get('node', 'a Ray node')}: "
                                       f"{_first_line(exc)}") from None
-        except ray.exceptions.RayError:  # the actor is gone (its node died, the OOM killer, ray stop)
+        except ray.exceptions.RayError as exc:  # the actor is gone (its node died, the OOM killer, ray stop)
             self.stats["actors_lost"] += 1
+            log.warning("lost the grading actor on %s (%s); its %d unanswered batches go to other actors",
+                        slot.where.get("node", "a Ray node"), type(exc).__name__, 1 + len(slot.queue))
             yield from self._lose(slot, batch, resend)
             return
         if isinstance(answer, Refusal):
