@@ -71,15 +71,19 @@ class RayExecutor:
     address: as `ray.init` takes it (None: $RAY_ADDRESS, else a cluster started on
     this machine, else a new local instance). If Ray is already initialized in this
     process (inside a Ray job, e.g. veRL's trainer), that connection is used and kept.
+    batch_size: items per batch, fixed (default: sized from the measured cost per item).
+    watchdog_grace: seconds a batch may run beyond what its items can legitimately take.
     """
 
     def __init__(self, workers: int | None = None, timeout: float = DEFAULT_TIMEOUT,
                  memory_mb: int = DEFAULT_MEMORY_MB, address: str | None = None,
-                 watchdog_grace: float = WATCHDOG_GRACE_SECONDS):
+                 batch_size: int | None = None, watchdog_grace: float = WATCHDOG_GRACE_SECONDS):
         if timeout <= 0:
             raise ValueError("timeout must be positive")
         if workers is not None and workers < 1:
             raise ValueError(f"workers (grading actors) must be 1 or more, got {workers}")
+        if batch_size is not None and batch_size < 1:
+            raise ValueError(f"batch_size must be 1 or more, got {batch_size}")
         self.workers = workers
         self.timeout = timeout
         self.memory_mb = memory_mb
@@ -91,7 +95,8 @@ class RayExecutor:
         self._specs: dict[str, GraderSpec] = {}
         self._budgets: dict[str, float] = {}
         self._seconds_per_item: float | None = None
-        self._batch_size = INITIAL_BATCH
+        self._fixed_batch = batch_size
+        self._batch_size = batch_size or INITIAL_BATCH
 
     # --- life cycle --------------------------------------------------------------
     def __enter__(self) -> "RayExecutor":
@@ -302,8 +307,9 @@ class RayExecutor:
     def _learn(self, seconds_per_item: float) -> None:
         previous = self._seconds_per_item
         self._seconds_per_item = seconds_per_item if previous is None else 0.8 * previous + 0.2 * seconds_per_item
-        wanted = TARGET_BATCH_SECONDS / max(self._seconds_per_item, 1e-6)
-        self._batch_size = int(max(MIN_BATCH, min(MAX_BATCH, wanted)))
+        if self._fixed_batch is None:
+            wanted = TARGET_BATCH_SECONDS / max(self._seconds_per_item, 1e-6)
+            self._batch_size = int(max(MIN_BATCH, min(MAX_BATCH, wanted)))
 
     # --- actors ------------------------------------------------------------------
     def _new_slot(self) -> _Slot:
