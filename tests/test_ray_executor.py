@@ -91,7 +91,8 @@ def verdict_count(db: Path) -> int:
 def write_items(folder: Path, completions: list[str], task: str = "arith.integer") -> tuple[Path, Path]:
     from proctor import tasks
 
-    problems = tasks.get(task).generate(len(completions), 7, difficulty=3)
+    params = {"difficulty": 3} if task == "arith.integer" else {}
+    problems = tasks.get(task).generate(len(completions), 7, **params)
     problems_file, completions_file = folder / "p.jsonl", folder / "c.jsonl"
     problems_file.write_text("".join(p.to_json() + "\n" for p in problems))
     completions_file.write_text("".join(json.dumps({"id": p.id, "completion": text}) + "\n"
@@ -105,24 +106,24 @@ MIXED_SUITE = """
 name = "mixed"
 [[family]]
 task = "arith.integer"
-n = 6
+n = 3
 seed = 1
 params = { difficulty = 3 }
 [[family]]
 task = "math.linear"
-n = 6
+n = 3
 seed = 2
 [[family]]
 task = "code.functions"
-n = 6
+n = 3
 seed = 3
 [[family]]
 task = "json.conform"
-n = 6
+n = 3
 seed = 4
 [[family]]
 task = "wordplay.reverse"
-n = 6
+n = 3
 seed = 5
 params = { difficulty = 2 }
 """
@@ -161,11 +162,11 @@ def test_a_mixed_suite_gets_the_local_pools_verdicts_item_by_item(cluster, tmp_p
     assert local.returncode == 0, local.stderr
 
     ray_verdicts, local_verdicts = stored(tmp_path / "ray.db", "mixed"), stored(tmp_path / "local.db", "mixed")
-    assert len(ray_verdicts) == 30
+    assert len(ray_verdicts) == 15
     assert ray_verdicts == local_verdicts  # status, score, extracted, reason, details: all but the time taken
     statuses = Counter((pid.split("/")[0], v[0]) for (pid, _), v in ray_verdicts.items())
     for task in ("arith.integer", "math.linear", "code.functions", "json.conform", "wordplay.reverse"):
-        assert statuses[(task, "correct")] == 2, (task, statuses)  # each grader really graded, both ways
+        assert statuses[(task, "correct")] == 1, (task, statuses)  # each grader really graded, both ways
 
 
 API_SCRIPT = r"""
@@ -177,6 +178,8 @@ from proctor.ray_executor.executor import IN_FLIGHT_PER_ACTOR, MAX_BATCH
 from proctor.rewards import ProctorReward, trl_rows
 
 address = sys.argv[1]
+import ray
+ray.init(address=address, log_to_driver=False)  # the executors below use this connection and keep it
 problems = proctor.generate("arith.integer", n=400, seed=5, difficulty=4)
 completions = [{"id": p.id, "completion": "\\boxed{%d}" % (p.reference + i % 2)} for i, p in enumerate(problems)]
 api = {v.id: v.verdict.status for v in proctor.grade(problems, completions, executor="ray", ray_address=address)}
@@ -252,7 +255,7 @@ from proctor.ray_executor.executor import RayExecutor
 problems = tasks.get("arith.integer").generate(300, 2, difficulty=2)
 jobs = [Job(p.id, "hostile.sleeps", p, "ok") for p in problems]
 statuses = Counter()
-with RayExecutor(workers=2, timeout=2, address=sys.argv[1], watchdog_grace=3) as pool:
+with RayExecutor(workers=2, timeout=1, address=sys.argv[1], watchdog_grace=3) as pool:
     for key, verdict in pool.grade(jobs):
         statuses[verdict.status] += 1
         if sum(statuses.values()) == 30:  # wedge one actor mid-run: it answers nothing any more
@@ -290,8 +293,8 @@ def test_a_node_without_a_plugin_or_isolation_refuses_naming_itself(cluster, tmp
         assert "Ray node 127.0.0.1" in line and "proctor-wordplay" in line and "not installed there" in line, line
         assert "Traceback" not in plugin.stderr
 
-        texts = [p.reference["solution"] for p in __import__("proctor").generate("code.functions", n=3, seed=1)]
-        code_problems, code_completions = write_items(tmp_path, texts, task="code.functions")
+        code_problems, code_completions = write_items(tmp_path, ["def f():\n    return 1\n"] * 3,
+                                                      task="code.functions")
         code = proctor(cluster, "grade", code_problems, code_completions, "--workers", "3", *on_ray(cluster),
                        db=tmp_path / "c.db")
         assert code.returncode == 3, code.stderr
