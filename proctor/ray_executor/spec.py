@@ -75,7 +75,7 @@ def open_grader(spec: GraderSpec, node: str) -> None:
     """Imports, loads and checks a spec's grader here (node side), or raises GraderUnavailable."""
     if spec.module is None:
         return
-    from proctor.sandbox.base import SandboxUnavailable
+    from proctor.grading import isolation_problem  # here, not at the top: grading workers import this module
 
     try:
         importlib.import_module(spec.module)
@@ -87,13 +87,10 @@ def open_grader(spec: GraderSpec, node: str) -> None:
     if version != spec.version:
         raise GraderUnavailable(f"{node}: grader {spec.name!r} is version {version} there and {spec.version} on "
                                 f"the driver; install the same {spec.needs()} on every node")
-    if grader.needs_sandbox and hasattr(grader, "preflight"):
-        try:
-            grader.preflight()
-        except SandboxUnavailable as exc:
-            raise GraderUnavailable(
-                f"{node}: grader {spec.name!r} runs model code, and the sandbox cannot isolate it there: {exc}. "
-                f"Every node needs bubblewrap (docs/scale.md)") from None
+    problem = isolation_problem(grader)
+    if problem:
+        raise GraderUnavailable(f"{node}: grader {spec.name!r} runs model code, and the sandbox cannot isolate it "
+                                f"there: {problem}. Every node needs bubblewrap (docs/scale.md)")
 
 
 def worker_setup(modules: tuple[str, ...]) -> None:
