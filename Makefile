@@ -12,8 +12,9 @@ export PROCTOR_CACHE ?= /var/cache/proctor
 # Every Debian package in one apt transaction (one `apt-get update`, and only when
 # something is missing): bubblewrap, the default sandbox; Chromium and its driver
 # for the HTML report's browser test; Docker's engine and debootstrap for the
-# docker backend and its image (scripts/docker_engine.sh starts and builds them).
-APT_PACKAGES := bubblewrap chromium chromium-driver docker.io debootstrap
+# docker backend and its image (scripts/docker_engine.sh starts and builds them);
+# iproute2 for the Ray tests' private network namespace (tests/ray_cluster.py).
+APT_PACKAGES := bubblewrap chromium chromium-driver docker.io debootstrap iproute2
 
 .PHONY: install demo test bench docker clean
 

@@ -67,6 +67,12 @@ def test_bad_executor_options_are_exit_2(cli, arith_files, args, message):
     assert result.code == 2 and message in result.err and "Traceback" not in result.err
 
 
+def test_a_ray_address_nobody_answers_on_is_exit_3_at_once(cli, arith_files):
+    pytest.importorskip("ray", reason="Ray is not installed (make install adds it)")
+    result = cli("grade", *arith_files, "--executor", "ray", "--ray-address", "127.0.0.1:1", timeout=60)
+    assert result.code == 3 and "cannot reach Ray at 127.0.0.1:1" in result.err and "Traceback" not in result.err
+
+
 def test_the_core_install_does_not_pull_ray_in():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert not any(dep.split("[")[0].split("=")[0].split(">")[0].strip() == "ray" for dep in project["dependencies"])

@@ -175,7 +175,7 @@ import proctor
 from proctor.executors import open_executor
 from proctor.pool import Job
 from proctor.ray_executor.executor import IN_FLIGHT_PER_ACTOR, MAX_BATCH
-from proctor.rewards import ProctorReward, trl_rows
+from proctor.rewards import ProctorReward, compute_score_batch, trl_rows, verl_rows
 
 address = sys.argv[1]
 import ray
@@ -203,8 +203,12 @@ with ProctorReward(executor="ray", ray_address=address) as reward:
                    completions=[[{"role": "assistant", "content": c["completion"]}] for c in completions[:40]])
     again = reward(prompts=[r["prompt"] for r in rows], problem=[r["problem"] for r in rows],
                    completions=["\\boxed{%d}" % p.reference for p in problems[:40]])
+verl = verl_rows(problems[:10])
+batch = compute_score_batch([r["data_source"] for r in verl], ["\boxed{%d}" % p.reference for p in problems[:10]],
+                            [r["reward_model"]["ground_truth"] for r in verl], [r["extra_info"] for r in verl],
+                            executor="ray", ray_address=address)
 print(json.dumps({"api": api, "seen": seen, "ahead": ahead, "bound": 2 * IN_FLIGHT_PER_ACTOR * MAX_BATCH + MAX_BATCH,
-                  "nodes": nodes, "first": first, "again": again}))
+                  "nodes": nodes, "first": first, "again": again, "verl": batch}))
 """
 
 
@@ -225,6 +229,7 @@ def test_the_python_api_and_rewards_take_executor_ray(cluster, tmp_path):
     assert len(out["nodes"]) == 2, f"the actors did not spread over both nodes: {out['nodes']}"
     assert out["first"] == [1.0 if i % 2 == 0 else 0.0 for i in range(40)]
     assert out["again"] == [1.0] * 40  # the same actors, a second call
+    assert out["verl"] == [1.0] * 10  # veRL's batch reward manager, reward_kwargs executor=ray
 
 
 # --- the same limits ---------------------------------------------------------------

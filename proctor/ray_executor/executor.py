@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
@@ -113,6 +114,7 @@ class RayExecutor:
 
         if not ray.is_initialized():
             os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no reports to the internet
+            _check_reachable(self.address)
             try:
                 ray.init(address=self.address, log_to_driver=False, logging_level=logging.WARNING)
             except Exception as exc:  # connection refused, bad token, no cluster at "auto"
@@ -156,6 +158,8 @@ class RayExecutor:
         resend: deque[_Batch] = deque()   # batches whose actor was lost before they ran
         singles: deque[_Batch] = deque()  # items of batches past their deadline
         exhausted = False
+        for slot in [slot for slot in self._slots if slot.queue]:
+            self._replace(slot)  # still busy for a caller that stopped reading: its answers are not ours
         if not self._slots:
             first = take(jobs, self._batch_size)
             if not first:
@@ -345,6 +349,18 @@ class RayExecutor:
         if name not in self._budgets:
             self._budgets[name] = time_budget(name, self.timeout)
         return self._budgets[name]
+
+
+def _check_reachable(address: str | None) -> None:
+    """A HOST:PORT nobody answers on fails now: `ray.init` would retry it for minutes."""
+    host, _, port = (address or "").rpartition(":")
+    if not host or not port.isdigit() or "://" in address:
+        return  # "auto", "ray://...", or Ray's own lookup
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=10).close()
+    except OSError as exc:
+        raise InfrastructureError(f"cannot reach Ray at {address}: {exc.strerror or exc}; is the cluster's head "
+                                  f"running (`ray start --head`), and is this its GCS port?") from None
 
 
 def _first_line(exc: BaseException) -> str:
