@@ -55,7 +55,7 @@ class _Batch:
     losses: int = 0        # actors lost while it ran
 
 
-@dataclass
+@dataclass(eq=False)  # slots are told apart by identity
 class _Slot:
     """One actor and the batches sent to it, oldest (running) first."""
     actor: Any
@@ -98,6 +98,7 @@ class RayExecutor:
         self._seconds_per_item: float | None = None
         self._fixed_batch = batch_size
         self._batch_size = batch_size or INITIAL_BATCH
+        self._failures_in_a_row = 0
 
     # --- life cycle --------------------------------------------------------------
     def __enter__(self) -> "RayExecutor":
@@ -114,7 +115,7 @@ class RayExecutor:
 
         if not ray.is_initialized():
             os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no reports to the internet
-            _check_reachable(self.address)
+            _check_reachable(self.address or os.environ.get("RAY_ADDRESS"))
             try:
                 ray.init(address=self.address, log_to_driver=False, logging_level=logging.WARNING)
             except Exception as exc:  # connection refused, bad token, no cluster at "auto"
@@ -230,17 +231,22 @@ class RayExecutor:
         slot.started = time.monotonic()  # the next batch in its queue starts now
         try:
             answer = ray.get(ref)
-        except ray.exceptions.RayTaskError as exc:  # proctor's own code failed in the actor: a bug
-            raise InfrastructureError(f"a grading actor failed on {slot.where.get('node', 'a Ray node')}: "
-                                      f"{_first_line(exc)}") from None
-        except ray.exceptions.RayError as exc:  # the actor is gone (its node died, the OOM killer, ray stop)
+        except ray.exceptions.RayError as exc:
+            # The actor is gone (its node died, the OOM killer), or its grading machinery
+            # failed (RayTaskError: say, its forkserver was killed). Either way a fresh
+            # actor takes the batch; only failures without end stop the run.
             self.stats["actors_lost"] += 1
+            self._failures_in_a_row += 1
+            node = slot.where.get("node", "a Ray node")
+            if self._failures_in_a_row > 2 * len(self._slots) + 2:
+                raise InfrastructureError(f"grading actors keep failing (last on {node}): {_last_line(exc)}") from None
             log.warning("lost the grading actor on %s (%s); its %d unanswered batches go to other actors",
-                        slot.where.get("node", "a Ray node"), type(exc).__name__, 1 + len(slot.queue))
+                        node, _last_line(exc)[:200], 1 + len(slot.queue))
             yield from self._lose(slot, batch, resend)
             return
         if isinstance(answer, Refusal):
             raise InfrastructureError(answer.message)
+        self._failures_in_a_row = 0
         verdicts, seconds = answer
         for job, fields in zip(batch.jobs, verdicts):
             yield job.key, Verdict(*fields)
