@@ -101,18 +101,7 @@ def main() -> None:
     parser.add_argument("--overhead-items", type=int, default=4096, help="numeric items per batch size")
     args = parser.parse_args()
     in_private_network()
-    folder = tempfile.mkdtemp(prefix="prx-bench-")
-    token = Path(folder, "token")
-    token.write_text(secrets.token_hex(32))
-    # Before Ray is imported: it reads its settings then.
-    os.environ.update(RAY_TMPDIR=folder, RAY_AUTH_MODE="token", RAY_AUTH_TOKEN_PATH=str(token),
-                      RAY_USAGE_STATS_ENABLED="0")
-    os.environ.pop("RAY_ADDRESS", None)
-    import ray
-
-    from proctor.ray_executor.executor import RayExecutor
     cpus = len(os.sched_getaffinity(0))
-
     # Each configuration grades the items twice and the second pass counts: the code
     # grader runs a problem's reference once per grading process, and in an hour of
     # grading nearly every sample finds its reference already run.
@@ -124,10 +113,22 @@ def main() -> None:
     assert all(v.status == "correct" for v in verdicts.values()), "the reference solutions must pass"
     results["local pool"] = seconds
 
-    started = time.perf_counter()
-    ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False, logging_level="WARNING")
-    init_seconds = time.perf_counter() - started
+    folder = tempfile.mkdtemp(prefix="prx-bench-")
+    token = Path(folder, "token")
+    token.write_text(secrets.token_hex(32))
+    # Before Ray is imported: it reads its settings then.
+    os.environ.update(RAY_TMPDIR=folder, RAY_AUTH_MODE="token", RAY_AUTH_TOKEN_PATH=str(token),
+                      RAY_USAGE_STATS_ENABLED="0")
+    os.environ.pop("RAY_ADDRESS", None)
+    import ray
+
+    from proctor.ray_executor.executor import RayExecutor
+
+
     try:
+        started = time.perf_counter()
+        ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False, logging_level="WARNING")
+        init_seconds = time.perf_counter() - started
         for actors in (1, 2):
             with RayExecutor(workers=actors) as pool:
                 timed(pool, jobs)  # actors placed, graders opened, sandboxes and references warm
