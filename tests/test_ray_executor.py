@@ -281,31 +281,27 @@ def test_the_watchdog_replaces_a_wedged_actor_and_loses_no_item(cluster, tmp_pat
 # --- what every node needs ---------------------------------------------------------
 
 def test_a_node_without_a_plugin_or_isolation_refuses_naming_itself(cluster, tmp_path):
-    # A third node that lacks the example plug-in and has no cgroups to limit sandboxed code.
+    # A third node that lacks the test plug-in's package and has no cgroups to limit
+    # sandboxed code. Each run lasts long enough on the two good nodes for the third
+    # node's actor to start and refuse.
     broken = cluster.add_worker("broken", env={"PYTHONPATH": str(TESTS), "PROCTOR_CGROUP_ROOT": "/nonexistent"})
     try:
-        words = subprocess.run([sys.executable, "-m", "proctor.cli", "generate", "wordplay.reverse", "--n", "6",
-                                "--seed", "1", "-o", tmp_path / "w.jsonl"], env=cluster.env, capture_output=True,
-                               text=True)
-        assert words.returncode == 0, words.stderr
-        problems = [json.loads(line) for line in (tmp_path / "w.jsonl").read_text().splitlines()]
-        (tmp_path / "wc.jsonl").write_text("".join(json.dumps({"id": p["id"], "completion": p["reference"]}) + "\n"
-                                                   for p in problems))
-        plugin = proctor(cluster, "grade", tmp_path / "w.jsonl", tmp_path / "wc.jsonl", "--workers", "3",
+        problems, completions = write_items(tmp_path, ["ok"] * 900)  # 20 ms each: 9 s on two actors
+        plugin = proctor(cluster, "grade", problems, completions, "--grader", "hostile.sleeps", "--workers", "3",
                          *on_ray(cluster), db=tmp_path / "w.db")
         assert plugin.returncode == 3, plugin.stderr
         line = plugin.stderr.strip().splitlines()[-1]
-        assert "Ray node 127.0.0.1" in line and "proctor-wordplay" in line and "not installed there" in line, line
-        assert "Traceback" not in plugin.stderr
+        assert "Ray node 127.0.0.1" in line and "package proctor-test-graders 1.0" in line, line
+        assert "not installed there" in line and "Traceback" not in plugin.stderr
 
-        code_problems, code_completions = write_items(tmp_path, ["def f():\n    return 1\n"] * 3,
-                                                      task="code.functions")
+        slow = "import time\ntime.sleep(0.5)\ndef f():\n    return 1\n"  # 0.5 s a sample, in the sandbox
+        code_problems, code_completions = write_items(tmp_path, [slow] * 40, task="code.functions")
         code = proctor(cluster, "grade", code_problems, code_completions, "--workers", "3", *on_ray(cluster),
                        db=tmp_path / "c.db")
         assert code.returncode == 3, code.stderr
         line = code.stderr.strip().splitlines()[-1]
         assert "Ray node 127.0.0.1" in line and "cannot isolate it there" in line and "bubblewrap" in line, line
-        assert "Traceback" not in code.stderr
+        assert "no memory/pids limits possible" in line and "Traceback" not in code.stderr
     finally:
         cluster.stop_node(broken)
 
