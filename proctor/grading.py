@@ -47,28 +47,20 @@ def check_graders(names) -> None:
     A sandboxed grader without a working sandbox is refused up front (exit 3,
     with the reason), never silently run without isolation.
     """
+    from proctor.sandbox.base import SandboxUnavailable
+
     for name in sorted(names):
         try:
             grader = graders.get(name)
         except RegistryError as exc:
             raise BadInput(str(exc)) from None
-        problem = isolation_problem(grader)
-        if problem:
-            raise InfrastructureError(
-                f"grader {name} runs model code, and the sandbox cannot isolate it here: {problem}. "
-                f"Fix that, or choose the unsafe backend explicitly with PROCTOR_SANDBOX=process")
-
-
-def isolation_problem(grader) -> str | None:
-    """Why a grader that runs model code cannot isolate it on this machine, or None."""
-    from proctor.sandbox.base import SandboxUnavailable
-
-    if grader.needs_sandbox and hasattr(grader, "preflight"):
-        try:
-            grader.preflight()
-        except SandboxUnavailable as exc:
-            return str(exc)
-    return None
+        if grader.needs_sandbox and hasattr(grader, "preflight"):
+            try:
+                grader.preflight()
+            except SandboxUnavailable as exc:
+                raise InfrastructureError(
+                    f"grader {name} runs model code, and the sandbox cannot isolate it here: {exc}. "
+                    f"Fix that, or choose the unsafe backend explicitly with PROCTOR_SANDBOX=process") from None
 
 
 class GraderResolver:

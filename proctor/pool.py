@@ -71,15 +71,23 @@ class VerdictFields(NamedTuple):
         return cls(v.status, v.score, v.extracted, v.reason, v.details, v.elapsed_ms)
 
 
-def job_fields(job: Job) -> tuple[str, tuple, str]:
-    """A job as plain tuples, the form it crosses a process boundary in."""
+def job_fields(job: Job) -> tuple:
+    """A job as plain tuples, the form it crosses a process boundary in (its key stays behind)."""
     p = job.problem
     return job.grader, (p.id, p.task, p.prompt, p.reference, p.metadata), job.completion
 
 
-def _grade_chunk(items: list[tuple[str, tuple, str]]) -> list[VerdictFields]:
-    return [VerdictFields.of(grade_one(grader_name, Problem(*problem_fields), completion))
-            for grader_name, problem_fields, completion in items]
+def job_from_fields(key: Hashable, fields: tuple) -> Job:
+    grader, problem_fields, completion = fields
+    return Job(key, grader, Problem(*problem_fields), completion)
+
+
+def _grade_chunk(items: list[tuple]) -> list[VerdictFields]:
+    out = []
+    for fields in items:
+        job = job_from_fields(None, fields)
+        out.append(VerdictFields.of(grade_one(job.grader, job.problem, job.completion)))
+    return out
 
 
 def _start_worker(memory_mb: int, setup: Callable[[], None] | None = None) -> None:

@@ -49,4 +49,4 @@ class Sleeps(Grader):
 
     def grade(self, problem, completion):
         time.sleep(0.02)
-        return Verdict.correct(completion)
+        return Verdict.correct(extracted=completion)

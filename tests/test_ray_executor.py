@@ -300,7 +300,7 @@ def test_a_node_without_a_plugin_or_isolation_refuses_naming_itself(cluster, tmp
                        db=tmp_path / "c.db")
         assert code.returncode == 3, code.stderr
         line = code.stderr.strip().splitlines()[-1]
-        assert "Ray node 127.0.0.1" in line and "cannot isolate it there" in line and "bubblewrap" in line, line
+        assert "Ray node 127.0.0.1" in line and "cannot isolate it here" in line and "bubblewrap" in line, line
         assert "no memory/pids limits possible" in line and "Traceback" not in code.stderr
     finally:
         cluster.stop_node(broken)

@@ -16,7 +16,7 @@ import time
 from functools import partial
 
 from proctor.graders.problem import Problem
-from proctor.pool import GradingPool, Job, VerdictFields
+from proctor.pool import GradingPool, Job, VerdictFields, job_from_fields
 from proctor.ray_executor.spec import GraderSpec, GraderUnavailable, Refusal, open_grader, worker_setup
 
 
@@ -59,15 +59,14 @@ class GradingActor:
             self._start_pool(modules)
         return {"node": self.node, "pid": os.getpid()}
 
-    def grade(self, specs: tuple[GraderSpec, ...], items: list[tuple[str, tuple, str]]
-              ) -> tuple[list[VerdictFields], float] | Refusal:
-        """Verdict fields for `items` (the pool's tuples) in their order, and the seconds they took here."""
+    def grade(self, specs: tuple[GraderSpec, ...], items: list[tuple]) -> tuple[list[VerdictFields], float] | Refusal:
+        """Verdict fields for `items` (jobs as `proctor.pool.job_fields`) in their order, and the seconds
+        they took here."""
         started = time.perf_counter()
         opened = self.open(specs)
         if isinstance(opened, Refusal):
             return opened
-        jobs = [Job(index, grader, Problem(*fields), completion)
-                for index, (grader, fields, completion) in enumerate(items)]
+        jobs = [job_from_fields(index, fields) for index, fields in enumerate(items)]
         out: list = [None] * len(jobs)
         for index, verdict in self.pool.grade(jobs):
             out[index] = VerdictFields.of(verdict)

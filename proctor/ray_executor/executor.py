@@ -266,8 +266,8 @@ class RayExecutor:
             resend.extend(_Batch([job], single=True, losses=running.losses) for job in running.jobs)
         else:
             job = running.jobs[0]
-            yield job.key, Verdict.error(f"grading lost its Ray actor {running.losses} times "
-                                         f"(node failures, or the item kills its grading process)")
+            yield job.key, Verdict.error(reason=f"grading lost its Ray actor {running.losses} times "
+                                                f"(node failures, or the item kills its grading process)")
         resend.extend(queued)
 
     def _watchdog(self, resend: deque, singles: deque) -> Iterator[tuple[Hashable, Verdict]]:
@@ -291,7 +291,7 @@ class RayExecutor:
             if batch.single:
                 job = batch.jobs[0]
                 yield job.key, Verdict.timeout(
-                    f"grading took longer than {allowed:g} s; its Ray actor was killed").with_elapsed(allowed * 1000)
+                    reason=f"grading took longer than {allowed:g} s; its Ray actor was killed").with_elapsed(allowed * 1000)
             else:
                 singles.extend(_Batch([job], single=True) for job in batch.jobs)
             resend.extend(queued)

@@ -75,7 +75,8 @@ def open_grader(spec: GraderSpec, node: str) -> None:
     """Imports, loads and checks a spec's grader here (node side), or raises GraderUnavailable."""
     if spec.module is None:
         return
-    from proctor.grading import isolation_problem  # here, not at the top: grading workers import this module
+    from proctor.errors import ProctorError
+    from proctor.grading import check_graders  # here, not at the top: grading workers import this module
 
     try:
         importlib.import_module(spec.module)
@@ -87,10 +88,10 @@ def open_grader(spec: GraderSpec, node: str) -> None:
     if version != spec.version:
         raise GraderUnavailable(f"{node}: grader {spec.name!r} is version {version} there and {spec.version} on "
                                 f"the driver; install the same {spec.needs()} on every node")
-    problem = isolation_problem(grader)
-    if problem:
-        raise GraderUnavailable(f"{node}: grader {spec.name!r} runs model code, and the sandbox cannot isolate it "
-                                f"there: {problem}. Every node needs bubblewrap (docs/scale.md)")
+    try:
+        check_graders([spec.name])  # the local pool's own check: a grader that cannot isolate code refuses
+    except ProctorError as exc:
+        raise GraderUnavailable(f"{node}: {exc} (every node needs bubblewrap and cgroups: docs/scale.md)") from None
 
 
 def worker_setup(modules: tuple[str, ...]) -> None:
