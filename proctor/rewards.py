@@ -19,8 +19,8 @@ Rows for its parquet files come from `verl_rows`.
 Every completion gets a score and nothing a model writes can raise: grading
 runs in the runner's worker processes with a hard per-item kill, or with
 `executor="ray"` on a Ray cluster's actors, under the same kill (veRL's
-`reward_kwargs` reach `compute_score_batch` as `executor` and `ray_address`). A grader's
-own failure (timeout, error) is not the model's fault; it scores
+`reward_kwargs` reach `compute_score_batch` as `executor` and `ray_address`).
+A grader's own failure (timeout, error) is not the model's fault; it scores
 `unscored_reward` (0.0 unless set; TRL reads None as "no reward from this
 function") and is counted in `stats` and logged.
 """
@@ -35,7 +35,7 @@ from typing import Any, Iterable, Sequence
 
 from proctor.graders.problem import Problem
 from proctor.defaults import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
-from proctor.executors import check_executor_options, open_executor
+from proctor.executors import open_executor
 from proctor.pool import Job
 
 log = logging.getLogger("proctor.rewards")
@@ -145,7 +145,6 @@ class ProctorReward:
         self.grader = grader
         self.unscored_reward = unscored_reward
         self.stats: Counter = Counter()  # verdict statuses, plus "bad_row" for rows that are not problems
-        check_executor_options(executor, workers, ray_address)
         self._pool = open_executor(executor, workers=workers, timeout=timeout, memory_mb=memory_mb,
                                    ray_address=ray_address)
         self._started = False
