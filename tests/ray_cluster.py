@@ -26,6 +26,17 @@ RAY = str(Path(sys.executable).with_name("ray"))
 MARKER = "PROCTOR_TEST_RAY_CLUSTER"
 
 
+def _dies_with_the_tests(signal_number: int):
+    """A preexec hook: the child gets `signal_number` when the test process dies, even by
+    SIGKILL or a CI timeout, so no node outlives a run cut short (`ray start --block`
+    stops its node's processes on SIGTERM)."""
+    def arm() -> None:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal_number)  # PR_SET_PDEATHSIG
+    return arm
+
+
 def unavailable_reason() -> str | None:
     """Why a cluster cannot start here, or None."""
     if not Path(RAY).exists():
@@ -70,7 +81,7 @@ class LocalRayCluster:
             self.env.pop(name, None)
         # The namespace lives as long as this process does.
         self.holder = subprocess.Popen(["unshare", "--net", "--", "sleep", "86400"], env=self.env,
-                                       start_new_session=True)
+                                       start_new_session=True, preexec_fn=_dies_with_the_tests(signal.SIGKILL))
         self.nodes: list[Node] = []
         self.address = "127.0.0.1:6379"
         own = os.readlink("/proc/self/ns/net")
@@ -99,7 +110,8 @@ class LocalRayCluster:
                    "--object-store-memory=200000000", *args]
         with open(log, "w") as out:
             process = subprocess.Popen(self.inside(command), env=dict(self.env, **(env or {})), stdout=out,
-                                       stderr=subprocess.STDOUT, start_new_session=True)
+                                       stderr=subprocess.STDOUT, start_new_session=True,
+                                       preexec_fn=_dies_with_the_tests(signal.SIGTERM))
         node = Node(name, process, log)
         self.nodes.append(node)
         deadline = time.monotonic() + 120
