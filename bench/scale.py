@@ -168,8 +168,8 @@ def main() -> None:
     print(f"\nper-item overhead beyond grading (numeric items, {in_process * 1e6:.0f} us each in-process):")
     print(f"local pool, 1 worker:   {local_overhead * 1000:8.3f} ms")
     for size, overhead in overheads.items():
-        print(f"ray, 1 actor, batch {size:4d}: {overhead * 1000:8.3f} ms   ({overhead / max(local_overhead, 1e-9):.1f}x "
-              f"the local pool's)")
+        ratio = overhead / max(local_overhead, 1e-9)
+        print(f"ray, 1 actor, batch {size:4d}: {overhead * 1000:8.3f} ms   ({ratio:.1f}x the local pool's)")
 
     core_seconds = cpu["local pool"] / args.code  # what one sample costs, all processes counted
     efficiency = min(1.0, cpu["local pool"] / cpu["ray x2"])  # Ray's own processes cost CPU too

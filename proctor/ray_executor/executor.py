@@ -271,8 +271,6 @@ class RayExecutor:
         resend.extend(queued)
 
     def _watchdog(self, resend: deque, singles: deque) -> Iterator[tuple[Hashable, Verdict]]:
-        import ray
-
         now = time.monotonic()
         for slot in list(self._slots):
             if not slot.queue:
@@ -284,14 +282,13 @@ class RayExecutor:
             self.stats["watchdog_kills"] += 1
             log.warning("a batch of %d items ran %.0f s on %s, past its %.0f s deadline: actor killed and replaced",
                         len(batch.jobs), now - slot.started, slot.where.get("node", "a Ray node"), allowed)
-            ray.kill(slot.actor, no_restart=True)
             queued = [b for _, b in list(slot.queue)[1:]]
             slot.queue.clear()
-            self._replace(slot)
+            self._replace(slot)  # ray.kill: a running actor method cannot be cancelled
             if batch.single:
                 job = batch.jobs[0]
-                yield job.key, Verdict.timeout(
-                    reason=f"grading took longer than {allowed:g} s; its Ray actor was killed").with_elapsed(allowed * 1000)
+                verdict = Verdict.timeout(reason=f"grading took longer than {allowed:g} s; its Ray actor was killed")
+                yield job.key, verdict.with_elapsed(allowed * 1000)
             else:
                 singles.extend(_Batch([job], single=True) for job in batch.jobs)
             resend.extend(queued)
