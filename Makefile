@@ -15,8 +15,9 @@ export PROCTOR_CACHE ?= /var/cache/proctor
 # for the HTML report's browser test; Docker's engine and debootstrap for the
 # docker backend and its image (scripts/docker_engine.sh starts and builds them);
 # qemu-user and binutils for the test that the local model's build runs on a CPU
-# without AVX-512/AMX (qemu-x86_64 -cpu Haswell, objdump). Tests install nothing.
-APT_PACKAGES := bubblewrap chromium chromium-driver docker.io debootstrap qemu-user binutils
+# without AVX-512/AMX (qemu-x86_64 -cpu Haswell, objdump); iproute2 for the Ray
+# tests' private network namespace (tests/ray_cluster.py). Tests install nothing.
+APT_PACKAGES := bubblewrap chromium chromium-driver docker.io debootstrap qemu-user binutils iproute2
 TIMED := bash scripts/timed.sh
 
 .PHONY: install demo test bench docker clean

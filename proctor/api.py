@@ -16,7 +16,8 @@ from proctor.graders.problem import Problem
 from proctor.jsonl import finish_reason_field
 from proctor.options import SQLITE_MAX, int_problem
 from proctor.grading import GraderResolver, check_grading_options, grade_pending, ingest, new_run_name
-from proctor.pool import GradingPool, Job
+from proctor.executors import open_executor
+from proctor.pool import Job
 from proctor.store import CompletionUsage, RunStore, StoredVerdict
 
 
@@ -54,16 +55,18 @@ def _as_completion(index: int, item: Mapping | tuple) -> tuple[str, int, str, Co
 def grade(problems: Iterable[Problem | Mapping], completions: Iterable[Mapping | tuple], *,
           workers: int | None = None, timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB,
           grader: str | None = None, run: str | None = None, db: str | None = None,
-          store: bool = False) -> Iterator[StoredVerdict]:
+          store: bool = False, executor: str = "local", ray_address: str | None = None) -> Iterator[StoredVerdict]:
     """Grades completions (`{"id", "completion", "sample"?}` or `(id, completion)`) against problems.
 
     Everything is checked, and with a store ingested, before this returns: bad
     input raises BadInput here, at the call. The verdicts then stream from the
     returned iterator, each as soon as it is graded. With `run`, `db` or
     `store=True` everything is also kept in the run store (and a run of that
-    name resumes); otherwise nothing touches the disk.
+    name resumes); otherwise nothing touches the disk. `executor="ray"` grades
+    on a Ray cluster (`ray_address`, see proctor.executors), with the same verdicts.
     """
-    check_grading_options(timeout, workers)
+    check_grading_options(timeout, workers, executor, ray_address)
+    options = dict(workers=workers, timeout=timeout, memory_mb=memory_mb, executor=executor, ray_address=ray_address)
     problems = [_as_problem(p) for p in problems]
     if run is not None or db is not None or store:
         run = run or new_run_name("api")
@@ -72,7 +75,7 @@ def grade(problems: Iterable[Problem | Mapping], completions: Iterable[Mapping |
                    ((i, *_as_completion(i, c)) for i, c in enumerate(completions, 1)), grader=grader,
                    config={"source": "python api"})
             path = run_store.path
-        return _stream_stored(path, run, workers=workers, timeout=timeout, memory_mb=memory_mb)
+        return _stream_stored(path, run, **options)
     by_id = {p.id: p for p in problems}
     resolver = GraderResolver(grader)
     jobs = []
@@ -83,12 +86,13 @@ def grade(problems: Iterable[Problem | Mapping], completions: Iterable[Mapping |
         problem = by_id[pid]
         jobs.append(Job((pid, sample), resolver.grader_for(problem.task, f"completion {index}", None), problem,
                         text, usage.finish_reason if usage else None))
-    return _stream(jobs, by_id, workers=workers, timeout=timeout, memory_mb=memory_mb)
+    return _stream(jobs, by_id, **options)
 
 
-def _stream(jobs: list[Job], by_id: dict[str, Problem], **pool_options) -> Iterator[StoredVerdict]:
+def _stream(jobs: list[Job], by_id: dict[str, Problem], *, executor: str, ray_address: str | None,
+            **pool_options) -> Iterator[StoredVerdict]:
     grader_of = {job.key: job.grader for job in jobs}
-    with GradingPool(**pool_options) as pool:
+    with open_executor(executor, ray_address=ray_address, **pool_options) as pool:
         for (pid, sample), verdict in pool.grade(jobs):
             yield StoredVerdict(pid, sample, by_id[pid].task, grader_of[(pid, sample)], verdict)
 

@@ -23,6 +23,7 @@ EXTRAS: dict[str, dict[str, tuple[str, ...]]] = {
     "docker": {"modules": ("docker",), "distributions": ()},
     "report": {"modules": ("matplotlib",), "distributions": ()},
     "serve": {"modules": ("starlette", "uvicorn", "prometheus_client"), "distributions": ()},
+    "ray": {"modules": ("ray",), "distributions": ()},
 }
 
 

@@ -17,7 +17,8 @@ from proctor import tasks
 from proctor.graders.problem import Verdict
 from proctor.errors import BadInput, InfrastructureError, ProctorError
 from proctor.defaults import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
-from proctor.pool import GradingPool, Job
+from proctor.executors import check_executor_options, open_executor
+from proctor.pool import Job
 from proctor.store import RunStore
 from proctor.registry import RegistryError
 
@@ -148,19 +149,24 @@ def ingest(store: RunStore, run: str, problems: Iterable[tuple],
     return {"problems": new_problems, "completions": new_completions}
 
 
-def check_grading_options(timeout: float, workers: int | None = None) -> None:
-    """The grading options a command takes from its user (--timeout, --workers), as one-line bad input."""
+def check_grading_options(timeout: float, workers: int | None = None, executor: str = "local",
+                          ray_address: str | None = None) -> None:
+    """The grading options a command takes from its user (--timeout, --workers, --executor,
+    --ray-address), as one-line bad input."""
     if timeout <= 0:
         raise BadInput(f"--timeout must be a positive number of seconds, got {timeout:g}")
     if workers is not None and workers < 0:
         raise BadInput(f"--workers must be 0 (grade in-process) or more, got {workers}")
+    check_executor_options(executor, workers, ray_address)
 
 
 def grade_pending(store: RunStore, run: str, *, workers: int | None = None, timeout: float = DEFAULT_TIMEOUT,
-                  memory_mb: int = DEFAULT_MEMORY_MB, progress: str | None = None) -> int:
+                  memory_mb: int = DEFAULT_MEMORY_MB, progress: str | None = None, executor: str = "local",
+                  ray_address: str | None = None) -> int:
     """Grades every stored completion of `run` that has no verdict yet; returns how many.
 
-    With `progress`, a progress bar so described shows on a terminal.
+    With `progress`, a progress bar so described shows on a terminal. `executor`:
+    "local" (the pool) or "ray" (proctor.executors); only this process writes the store.
     """
     bar = None
     if progress is not None:
@@ -171,7 +177,8 @@ def grade_pending(store: RunStore, run: str, *, workers: int | None = None, time
     last_flush = time.monotonic()
     done = 0
     try:
-        with GradingPool(workers=workers, timeout=timeout, memory_mb=memory_mb) as pool:
+        with open_executor(executor, workers=workers, timeout=timeout, memory_mb=memory_mb,
+                           ray_address=ray_address) as pool:
             for (pid, sample), verdict in pool.grade(jobs):
                 batch.append((pid, sample, verdict))
                 done += 1

@@ -18,7 +18,7 @@ from collections import deque
 from concurrent.futures import FIRST_COMPLETED, wait
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from typing import Hashable, Iterable, Iterator, NamedTuple
+from typing import Callable, Hashable, Iterable, Iterator, NamedTuple
 
 from proctor import graders
 from proctor.graders.problem import Problem, Verdict
@@ -68,16 +68,33 @@ class VerdictFields(NamedTuple):
     details: dict
     elapsed_ms: float
 
+    @classmethod
+    def of(cls, v: Verdict) -> "VerdictFields":
+        return cls(v.status, v.score, v.extracted, v.reason, v.details, v.elapsed_ms)
 
-def _grade_chunk(items: list[tuple[str, tuple, str, str | None]]) -> list[VerdictFields]:
+
+def job_fields(job: Job) -> tuple:
+    """A job as plain tuples, the form it crosses a process boundary in (its key stays behind)."""
+    p = job.problem
+    return job.grader, (p.id, p.task, p.prompt, p.reference, p.metadata), job.completion, job.finish_reason
+
+
+def job_from_fields(key: Hashable, fields: tuple) -> Job:
+    grader, problem_fields, completion, finish_reason = fields
+    return Job(key, grader, Problem(*problem_fields), completion, finish_reason)
+
+
+def _grade_chunk(items: list[tuple]) -> list[VerdictFields]:
     out = []
-    for grader_name, problem_fields, completion, finish_reason in items:
-        v = grade_one(grader_name, Problem(*problem_fields), completion, finish_reason)
-        out.append(VerdictFields(v.status, v.score, v.extracted, v.reason, v.details, v.elapsed_ms))
+    for fields in items:
+        job = job_from_fields(None, fields)
+        out.append(VerdictFields.of(grade_one(job.grader, job.problem, job.completion, job.finish_reason)))
     return out
 
 
-def _limit_memory(memory_mb: int) -> None:
+def _start_worker(memory_mb: int, setup: Callable[[], None] | None = None) -> None:
+    if setup is not None:
+        setup()
     if memory_mb:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -87,15 +104,31 @@ def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)))
 
 
+def time_budget(grader_name: str, timeout: float) -> float:
+    """How long one item of this grader may take before the hard kill.
+
+    A grader may declare that one item legitimately needs longer (the code
+    grader runs the reference once, then the candidate's tests under their own
+    limits); its items then get that long."""
+    try:
+        declared = float(getattr(graders.get(grader_name), "time_budget_seconds", 0) or 0)
+    except Exception:  # an unloadable grader fails in the worker, with its own verdict
+        declared = 0.0
+    return max(timeout, declared)
+
+
 class GradingPool:
     """`with GradingPool(workers=2, timeout=10) as pool: for key, verdict in pool.grade(jobs): ...`
 
     workers=0 grades in the calling process: no kill, no memory cap; for
-    debugging and for measuring the pool's own overhead.
+    debugging and for measuring the pool's own overhead. `context` is the
+    multiprocessing context workers start from (default: fork, so they see the
+    graders this process registered); `setup`, a picklable callable each worker
+    runs first (a Ray actor's workers import the grader modules there).
     """
 
     def __init__(self, workers: int | None = None, timeout: float = DEFAULT_TIMEOUT,
-                 memory_mb: int = DEFAULT_MEMORY_MB):
+                 memory_mb: int = DEFAULT_MEMORY_MB, *, context=None, setup: Callable[[], None] | None = None):
         if timeout <= 0:
             raise ValueError("timeout must be positive")
         if workers is not None and workers < 0:
@@ -103,6 +136,8 @@ class GradingPool:
         self.workers = default_workers() if workers is None else workers
         self.timeout = timeout
         self.memory_mb = memory_mb
+        self.context = context
+        self.setup = setup
         self._pool = None
         self._budgets: dict[str, float] = {}
 
@@ -110,8 +145,9 @@ class GradingPool:
         if self.workers > 0:
             import pebble
 
-            self._pool = pebble.ProcessPool(max_workers=self.workers, initializer=_limit_memory,
-                                            initargs=(self.memory_mb,))
+            options = {"context": self.context} if self.context is not None else {}
+            self._pool = pebble.ProcessPool(max_workers=self.workers, initializer=_start_worker,
+                                            initargs=(self.memory_mb, self.setup), **options)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -140,14 +176,8 @@ class GradingPool:
         yield from self._grade_pooled(iter(jobs))
 
     def _budget(self, grader_name: str) -> float:
-        """A grader may declare that one item legitimately needs longer (the code
-        grader runs the reference once, then the candidate's tests under their
-        own limits); its items then get that long before the hard kill."""
         if grader_name not in self._budgets:
-            try:
-                self._budgets[grader_name] = float(graders.get(grader_name).time_budget_seconds)
-            except Exception:  # an unloadable grader fails in the worker, with its own verdict
-                self._budgets[grader_name] = 0.0
+            self._budgets[grader_name] = time_budget(grader_name, self.timeout)
         return self._budgets[grader_name]
 
     def _grade_pooled(self, jobs: Iterator[Job]) -> Iterator[tuple[Hashable, Verdict]]:
@@ -162,14 +192,12 @@ class GradingPool:
                 if retry:
                     chunk, single = [retry.popleft()], True
                 else:
-                    chunk, single = _take(jobs, chunk_size), False
+                    chunk, single = take(jobs, chunk_size), False
                     if not chunk:
                         exhausted = True
                         break
-                budget = max([self.timeout] + [self._budget(j.grader) for j in chunk])
-                payload = [(j.grader, (j.problem.id, j.problem.task, j.problem.prompt, j.problem.reference,
-                                        j.problem.metadata), j.completion, j.finish_reason) for j in chunk]
-                future = self._pool.schedule(_grade_chunk, args=(payload,), timeout=budget)
+                budget = max(self._budget(j.grader) for j in chunk)
+                future = self._pool.schedule(_grade_chunk, args=([job_fields(j) for j in chunk],), timeout=budget)
                 in_flight[future] = (chunk, single, budget)
             if not in_flight:
                 return
@@ -202,7 +230,7 @@ class GradingPool:
                     chunk_size = max(1, min(MAX_CHUNK, int(TARGET_CHUNK_SECONDS / max(seconds_per_item, 1e-6))))
 
 
-def _take(iterator: Iterator[Job], count: int) -> list[Job]:
+def take(iterator: Iterator[Job], count: int) -> list[Job]:
     chunk = []
     for job in iterator:
         chunk.append(job)

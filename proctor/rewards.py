@@ -17,8 +17,10 @@ once per response (its naive reward manager), or with lists through
 Rows for its parquet files come from `verl_rows`.
 
 Every completion gets a score and nothing a model writes can raise: grading
-runs in the runner's worker processes with a hard per-item kill. A grader's
-own failure (timeout, error) is not the model's fault; it scores
+runs in the runner's worker processes with a hard per-item kill, or with
+`executor="ray"` on a Ray cluster's actors, under the same kill (veRL's
+`reward_kwargs` reach `compute_score_batch` as `executor` and `ray_address`).
+A grader's own failure (timeout, error) is not the model's fault; it scores
 `unscored_reward` (0.0 unless set; TRL reads None as "no reward from this
 function") and is counted in `stats` and logged.
 
@@ -39,7 +41,8 @@ from typing import Any, Iterable, Sequence
 
 from proctor.graders.problem import Problem
 from proctor.defaults import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
-from proctor.pool import GradingPool, Job
+from proctor.executors import open_executor
+from proctor.pool import Job
 from proctor.registry import RegistryError
 
 log = logging.getLogger("proctor.rewards")
@@ -196,17 +199,21 @@ class ProctorReward:
 
     grader: grade every completion with this grader (default: the row's `grader`
     column, else the problem's task's grader). unscored_reward: what a grader
-    timeout or error scores (0.0; None hands TRL a NaN it ignores).
+    timeout or error scores (0.0; None hands TRL a NaN it ignores). executor:
+    "local" or "ray" (proctor.executors); the pool or the actors start on the
+    first call and stay up between calls.
     """
 
     def __init__(self, grader: str | None = None, *, workers: int | None = None,
                  timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB,
-                 unscored_reward: float | None = 0.0, name: str = "proctor_reward"):
+                 unscored_reward: float | None = 0.0, name: str = "proctor_reward",
+                 executor: str = "local", ray_address: str | None = None):
         self.__name__ = name  # TRL labels each reward function's logged metrics with __name__
         self.grader = grader
         self.unscored_reward = unscored_reward
         self.stats: Counter = Counter()  # verdict statuses, plus "misrouted_row" for rows that raised
-        self._pool = GradingPool(workers=workers, timeout=timeout, memory_mb=memory_mb)
+        self._pool = open_executor(executor, workers=workers, timeout=timeout, memory_mb=memory_mb,
+                                   ray_address=ray_address)
         self._started = False
         self._lock = threading.Lock()
         self._graders_of_tasks: dict[str, str] = {}
@@ -253,7 +260,7 @@ class ProctorReward:
         if not jobs:
             return []
         with self._lock:  # one batch at a time through the pool; it is not re-entrant
-            if not self._started and self._pool.workers > 0:
+            if not self._started:
                 self._pool.__enter__()
                 self._started = True
                 atexit.register(self.close)
@@ -287,12 +294,13 @@ _shared: ProctorReward | None = None
 _shared_lock = threading.Lock()
 
 
-def shared_reward() -> ProctorReward:
-    """The process-wide reward the veRL functions use (pool started on first use)."""
+def shared_reward(executor: str = "local", ray_address: str | None = None) -> ProctorReward:
+    """The process-wide reward the veRL functions use (pool started on first use; the
+    first call's executor options stay)."""
     global _shared
     with _shared_lock:
         if _shared is None:
-            _shared = ProctorReward(name="proctor_compute_score")
+            _shared = ProctorReward(name="proctor_compute_score", executor=executor, ray_address=ray_address)
         return _shared
 
 
@@ -305,21 +313,24 @@ def _verl_item(data_source, solution_str, ground_truth, extra_info):
 
 
 def compute_score(data_source: str, solution_str: str, ground_truth: Any, extra_info: dict | None = None,
-                  **kwargs) -> float:
+                  executor: str = "local", ray_address: str | None = None, **kwargs) -> float:
     """veRL's custom reward: one response. `ground_truth` is a problem's JSON (from `verl_rows`), or a bare
     reference when `data_source` is "proctor/<task>" or `extra_info` names the task."""
-    value = shared_reward().score([_verl_item(data_source, solution_str, ground_truth, extra_info)])[0]
+    reward = shared_reward(executor, ray_address)
+    value = reward.score([_verl_item(data_source, solution_str, ground_truth, extra_info)])[0]
     return 0.0 if value is None else value
 
 
 def compute_score_batch(data_sources: Sequence, solution_strs: Sequence, ground_truths: Sequence,
-                        extra_infos: Sequence | None = None, **kwargs) -> list[float]:
-    """veRL's batch reward manager form: lists in, one score per response out, graded in parallel."""
+                        extra_infos: Sequence | None = None, executor: str = "local",
+                        ray_address: str | None = None, **kwargs) -> list[float]:
+    """veRL's batch reward manager form: lists in, one score per response out, graded in parallel
+    (with executor="ray", on the cluster veRL runs on)."""
     extras = list(extra_infos) if extra_infos is not None else [None] * len(solution_strs)
     items = [_verl_item(d, s, g, e) for d, s, g, e in zip(data_sources, solution_strs, ground_truths, extras)]
     if len(items) != len(solution_strs):
         raise ValueError("data_sources, solution_strs, ground_truths and extra_infos must have equal lengths")
-    return [0.0 if v is None else v for v in shared_reward().score(items)]
+    return [0.0 if v is None else v for v in shared_reward(executor, ray_address).score(items)]
 
 
 def remote(url: str, **options):

@@ -126,14 +126,16 @@ def collect_completions(store: RunStore, run: str, suite: Suite, model: Model) -
 
 
 def run_suite(store: RunStore, run: str, suite: Suite, model: Model, *, workers: int | None = None,
-              timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB, step: int | None = None) -> dict:
+              timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB, step: int | None = None,
+              executor: str = "local", ray_address: str | None = None) -> dict:
     started = time.monotonic()
     # A grader that cannot load, or cannot isolate code here, fails before the model spends time.
     check_graders({tasks.get(f.task).grader for f in suite.families})
     prepare_run(store, run, suite, model, step)
     asked = collect_completions(store, run, suite, model)
     generated_at = time.monotonic()
-    graded = grade_pending(store, run, workers=workers, timeout=timeout, memory_mb=memory_mb, progress="grading")
+    graded = grade_pending(store, run, workers=workers, timeout=timeout, memory_mb=memory_mb, progress="grading",
+                           executor=executor, ray_address=ray_address)
     timing = {"asked": asked, "graded": graded, "generation_seconds": round(generated_at - started, 1),
               "grading_seconds": round(time.monotonic() - generated_at, 1)}
     print(f"run {run}: asked the model {asked} times in {timing['generation_seconds']} s, "

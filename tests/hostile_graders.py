@@ -4,6 +4,7 @@ Registered when imported; pool workers are forked from the test process, so
 they see these too.
 """
 import os
+import time
 
 from proctor import graders
 from proctor.graders import Grader, Verdict
@@ -47,4 +48,14 @@ class Dies(Grader):
     def check(self, problem, completion):
         if completion == "die":
             os._exit(9)
+        return Verdict.correct(extracted=completion)
+
+
+@graders.register("test.sleeps")
+class Sleeps(Grader):
+    """20 ms an item: runs that must last long enough to be interrupted."""
+    name = "test.sleeps"
+
+    def check(self, problem, completion):
+        time.sleep(0.02)
         return Verdict.correct(extracted=completion)

@@ -77,6 +77,8 @@ def test_graders_tasks_and_cli_work_without_extras(bare, tmp_path):
     ("lm-eval", ["run", "suite.toml", "--model", "lm-eval:hf", "--model-args", "pretrained=x"], {}),
     ("report", ["report", "r", "--html", "r.html"], {}),
     ("docker", ["grade", "p.jsonl", "c.jsonl"], {"PROCTOR_SANDBOX": "docker"}),
+    ("ray", ["grade", "p.jsonl", "c.jsonl", "--executor", "ray"], {}),
+    ("serve", ["serve", "--port", "0"], {}),
 ])
 def test_a_feature_whose_extra_is_missing_is_exit_2_with_the_pip_line(bare, tmp_path, extra, args, env):
     (tmp_path / "suite.toml").write_text(SUITE)
@@ -92,9 +94,22 @@ def test_a_feature_whose_extra_is_missing_is_exit_2_with_the_pip_line(bare, tmp_
                         rf"pip install 'proctor\[{extra}\]'", lines[0]), lines[0]
 
 
+def test_the_python_api_and_rewards_ask_for_ray_with_the_same_line(bare, tmp_path):
+    script = ("import proctor\nfrom proctor.errors import BadInput\nfrom proctor.rewards import ProctorReward\n"
+              "p = proctor.generate('arith.integer', n=1, seed=1)\n"
+              "for call in (lambda: proctor.grade(p, [(p[0].id, '1')], executor='ray'),\n"
+              "             lambda: ProctorReward(executor='ray')):\n"
+              "    try:\n        call()\n    except BadInput as exc:\n        print(exc)\n")
+    done = subprocess.run([str(bare / "bin" / "python"), "-c", script], capture_output=True, text=True,
+                          env=clean_env(), cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["--executor ray needs proctor's optional packages ray: "
+                                        "pip install 'proctor[ray]'"] * 2
+
+
 def test_every_extra_is_declared_and_dev_holds_all_but_the_local_model():
     import tomllib
 
     declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
     assert set(EXTRAS) <= set(declared)
-    assert "proctor[lm-eval,docker,report,serve]" in declared["dev"]
+    assert "proctor[lm-eval,docker,report,serve,ray]" in declared["dev"]

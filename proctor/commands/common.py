@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Iterator, TextIO
 
 from proctor.defaults import DEFAULT_MEMORY_MB, DEFAULT_PASS_AT, DEFAULT_TIMEOUT
+from proctor.executors import EXECUTORS
 from proctor.errors import BadInput
 from proctor import options
 
@@ -41,11 +42,17 @@ def add_store_options(parser: argparse.ArgumentParser, run_help: str | None = No
 
 
 def add_grading_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--workers", type=options.workers, default=None, help="grading processes (default: CPU count)")
+    parser.add_argument("--workers", type=options.workers, default=None,
+                        help="grading processes, or with --executor ray grading actors (default: CPU count)")
     parser.add_argument("--timeout", type=options.positive_finite_float, default=DEFAULT_TIMEOUT,
                         help=f"hard per-item grading limit in seconds (default {DEFAULT_TIMEOUT:g})")
     parser.add_argument("--memory-mb", type=options.memory_mb, default=DEFAULT_MEMORY_MB,
                         help=f"memory cap per grading worker (default {DEFAULT_MEMORY_MB})")
+    parser.add_argument("--executor", choices=EXECUTORS, default="local",
+                        help="grade in local processes (default) or on a Ray cluster (needs proctor[ray])")
+    parser.add_argument("--ray-address", metavar="ADDR",
+                        help="the Ray cluster to grade on (default: $RAY_ADDRESS, else a cluster started on this "
+                             "machine, else a new local one)")
 
 
 @contextmanager
@@ -69,7 +76,7 @@ def grade_stored_run(store, run: str, args, note: str = "") -> None:
     from proctor.report.tables import print_table
 
     grade_pending(store, run, workers=args.workers, timeout=args.timeout, memory_mb=args.memory_mb,
-                  progress=f"grading {run}")
+                  progress=f"grading {run}", executor=args.executor, ray_address=args.ray_address)
     if args.output:
         with output(args.output) as out:
             summaries = summarize(_written(store.verdicts(run), out))  # one pass over the verdicts for both

@@ -23,7 +23,7 @@ def run(args) -> int:
     from proctor.grading import check_grading_options, ingest, new_run_name
     from proctor.store import RunStore
 
-    check_grading_options(args.timeout, args.workers)
+    check_grading_options(args.timeout, args.workers, args.executor, args.ray_address)
     if args.from_lm_eval:
         return _from_lm_eval(args)
     if args.problems is None or args.completions is None:

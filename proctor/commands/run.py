@@ -27,14 +27,15 @@ def run(args) -> int:
     from proctor.suite import load_suite
     from proctor.suite_run import run_suite
 
-    check_grading_options(args.timeout, args.workers)
+    check_grading_options(args.timeout, args.workers, args.executor, args.ray_address)
     suite = load_suite(args.suite)
     run_name = args.run or new_run_name(suite.name)
     model = open_model(args.model, args.model_args)
     try:
         with RunStore(args.db) as store:
             run_suite(store, run_name, suite, model, workers=args.workers, timeout=args.timeout,
-                      memory_mb=args.memory_mb, step=args.step)
+                      memory_mb=args.memory_mb, step=args.step, executor=args.executor,
+                      ray_address=args.ray_address)
             print_table(render_table(summarize(store.verdicts(run_name)), title=f"run {run_name} ({args.model})"))
     finally:
         model.close()

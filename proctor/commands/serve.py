@@ -15,7 +15,6 @@ def add_parser(sub) -> None:
     serve.add_argument("--host", default=SERVE_HOST,
                        help=f"address to bind (default {SERVE_HOST}); beyond loopback a --token-env is required")
     serve.add_argument("--port", type=int, default=SERVE_PORT, help=f"port (default {SERVE_PORT}; 0 picks a free one)")
-    serve.add_argument("--executor", default="local", help="where items are graded: local (default) or ray")
     serve.add_argument("--token-env", metavar="NAME",
                        help="environment variable holding the bearer token every request must carry")
     serve.add_argument("--sandbox", default="bwrap", help="sandbox backend for model code (default bwrap)")
@@ -57,6 +56,7 @@ def run(args) -> int:
                     max_completion_chars=args.max_completion_chars, max_batch=args.max_batch,
                     max_deadline=args.max_deadline)
     return serve(ServeConfig(host=args.host, port=args.port, workers=args.workers, executor=args.executor,
+                             ray_address=args.ray_address,
                              timeout=args.timeout, memory_mb=args.memory_mb, token_env=args.token_env,
                              sandbox=args.sandbox, allow_unsafe_process=args.allow_unsafe_process, run=args.run,
                              db=args.db, problems_files=tuple(args.problems), problems_runs=tuple(args.problems_run), grace=args.grace,

@@ -15,8 +15,7 @@ from proctor.defaults import (DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, SERVE_GRACE_SE
                               SERVE_MAX_BATCH, SERVE_MAX_COMPLETION_CHARS, SERVE_MAX_DEADLINE, SERVE_MAX_ITEMS,
                               SERVE_MAX_QUEUE, SERVE_MAX_REQUEST_BYTES, SERVE_PORT)
 from proctor.errors import BadInput
-
-EXECUTORS = ("local", "ray")
+from proctor.executors import check_executor_options
 UNSAFE_SANDBOX = "process"  # no isolation at all: model code would run as the server's user
 
 
@@ -36,6 +35,7 @@ class ServeConfig:
     port: int = SERVE_PORT
     workers: int | None = None
     executor: str = "local"
+    ray_address: str | None = None
     timeout: float = DEFAULT_TIMEOUT
     memory_mb: int = DEFAULT_MEMORY_MB
     token: str | None = field(default=None, repr=False)
@@ -79,11 +79,7 @@ def read_token(token_env: str | None, host: str) -> str | None:
 def opening_problems(config: ServeConfig) -> None:
     """Raises BadInput for the first contradiction in a configuration."""
     limits = config.limits
-    if config.executor not in EXECUTORS:
-        raise BadInput(f"--executor {config.executor}: choose one of {', '.join(EXECUTORS)}")
-    if config.executor == "ray":
-        raise BadInput("--executor ray needs the Ray executor (issue 15), which this proctor does not have yet; "
-                       "use --executor local")
+    check_executor_options(config.executor, config.workers, config.ray_address)
     if not 0 <= config.port <= 65535:
         raise BadInput(f"--port {config.port}: a TCP port is 0-65535 (0 picks a free one)")
     if config.workers is not None and config.workers < 1:

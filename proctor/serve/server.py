@@ -63,8 +63,10 @@ def _serve_on(listener: socket.socket, config: ServeConfig, token: str | None) -
     index = _problem_index(config)
     if config.run:
         _resume(config)
-    workers = config.workers or default_workers()
-    executor = open_executor(config.executor, workers=workers, timeout=config.timeout, memory_mb=config.memory_mb)
+    # On Ray, --workers counts grading actors, by default one per CPU of the cluster.
+    workers = config.workers or (None if config.executor == "ray" else default_workers())
+    executor = open_executor(config.executor, workers=workers, timeout=config.timeout, memory_mb=config.memory_mb,
+                             ray_address=config.ray_address)
     metrics = Metrics()
     sandboxed = {name for name in graders.names() if _needs_sandbox(name)}
     dispatcher = Dispatcher(executor, max_queue=config.limits.max_queue, max_batch=config.limits.max_batch,
@@ -81,7 +83,7 @@ def _serve_on(listener: socket.socket, config: ServeConfig, token: str | None) -
                                  service, config.grace)
         port = listener.getsockname()[1]
         host = f"[{config.host}]" if ":" in config.host else config.host
-        print(f"proctor serve: listening on http://{host}:{port} (executor {config.executor}, {workers} workers, "
+        print(f"proctor serve: listening on http://{host}:{port} (executor {config.executor}, {workers or 'cluster-sized'} workers, "
               f"sandbox {config.sandbox}, queue {config.limits.max_queue:,} items, token "
               f"{'required' if token else 'off'}{', run ' + config.run if config.run else ''})",
               file=sys.stderr, flush=True)
@@ -216,7 +218,7 @@ def _resume(config: ServeConfig) -> None:
             print(f"proctor serve: run {config.run}: grading {pending} stored completions without a verdict "
                   f"(left by an earlier server)", file=sys.stderr, flush=True)
             grade_pending(store, config.run, workers=config.workers, timeout=config.timeout,
-                          memory_mb=config.memory_mb)
+                          memory_mb=config.memory_mb, executor=config.executor, ray_address=config.ray_address)
 
 
 def _probe(executor, service) -> None:
