@@ -88,17 +88,21 @@ def strip_math_delimiters(text: str) -> str:
 FINISH_REASONS = ("stop", "length", "content_filter", "tool_calls", "error")
 _UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$\$?")
 _CURRENCY_TAIL = re.compile(r"^\d[^\\=^_{}]*$")  # "... costs $5 each.": an amount, not an open formula
+# "2,74 $ de plus": a sign written after its amount, in prose, opens no formula
+_AMOUNT_BEFORE_SIGN = re.compile(r"\d[ \u00a0]?$")
+_PROSE_TAIL = re.compile(r"^[^\\=^_{}]*$")
 _TRAILING_OPERATOR = re.compile(r"(?:[=+\-/^(\[{\\]|(?<!\*)\*|\\(?:frac|dfrac|sqrt|cdot|times|left|pm|le|ge|leq|geq))\s*$")
 
 
 def looks_cut(text: str) -> bool:
     """Without a finish reason from the backend: does the text stop mid-formula? An unclosed `$`
     (a currency amount such as `$5` is not one), an unclosed `\\(` or `\\[`, or a trailing operator."""
-    inside, opened_at = False, 0
+    inside, opened_at, sign_at = False, 0, 0
     for match in _UNESCAPED_DOLLAR.finditer(text):
-        inside, opened_at = not inside, match.end()
+        inside, opened_at, sign_at = not inside, match.end(), match.start()
     unclosed = text[opened_at:].strip() if inside else ""
-    if unclosed and not _CURRENCY_TAIL.match(unclosed):
+    amount_first = _AMOUNT_BEFORE_SIGN.search(text[:sign_at]) and _PROSE_TAIL.match(unclosed)
+    if unclosed and not _CURRENCY_TAIL.match(unclosed) and not amount_first:
         return True
     if text.rfind("\\(") > text.rfind("\\)") or text.rfind("\\[") > text.rfind("\\]"):
         return True

@@ -71,6 +71,22 @@ ACCEPT = [
     (r"\{1\pm\sqrt{5},-2\}", r"$\boxed{-2, 1+\sqrt5, 1-\sqrt5}$"),
     ("2x+4y-3=0", r"$\boxed{y=-\frac{1}{2}x+\frac{3}{4}}$"),
     (r"\frac{1}{3}", r"The answer is $\frac{1}{3} \text{ meters}$."),
+    # a chain of equalities states its last side, even after a slip on the way
+    ("x = 11", r"$x = 5+5+1 = 7 = 11$"),
+    ("2", r"The answer is $z = 3+3 = 2$"),
+    # a chain around a named quantity is the range it takes; around an expression, where both halves hold
+    ("(0,1)", r"The range is $0<f(x)<1$."),
+    ("(0,1)", r"$1 > g(t) > 0$"),
+    (r"1\leq|z|\leq \frac{3}{2}", r"$z \in \left[-\frac{3}{2}, -1\right] \cup \left[1, \frac{3}{2}\right]$"),
+    # a currency sign written after its amount opens no formula
+    ("2.74", "Soucis : 2,74 $ de plus."),
+    # a lettered option with its content, against a bare letter key
+    ("C", r"\boxed{C. x = 42}"),
+    # written-out matrices combined: the matrix they make
+    (r"\begin{pmatrix}6 & 8 \\ 10 & 12\end{pmatrix}",
+     r"$\begin{pmatrix}1 & 2 \\ 3 & 4\end{pmatrix} + \begin{pmatrix}5 & 6 \\ 7 & 8\end{pmatrix}$"),
+    (r"\begin{pmatrix}19 & 22 \\ 43 & 50\end{pmatrix}",
+     r"$\begin{pmatrix}1 & 2 \\ 3 & 4\end{pmatrix} \cdot \begin{pmatrix}5 & 6 \\ 7 & 8\end{pmatrix}$"),
 ]
 
 
@@ -109,6 +125,16 @@ REJECT = [
     ("32349", r"is $\boxed{32, 349}$"),
     (r"(\frac{3}{5},\frac{8}{3}]", r"$\boxed{(0.6,2.7]}$"),
     ("a + 3z = 0", r"$\boxed{0}$"),
+    ("7", r"$x = 5+5+1 = 7 = 11$"),  # the chain states 11
+    ("3", r"$x = 3 = 4$"),
+    ("[0,1]", r"$0<f(x)<1$"),
+    ("(0,1)", r"$0<f(x)<2$"),
+    (r"[1, \frac{3}{2}]", r"$1 \le |z| \le \frac{3}{2}$"),  # |z| >= 1 holds for z <= -1 too
+    ("C", r"\boxed{D. x = 42}"),
+    (r"\begin{pmatrix}23 & 34 \\ 31 & 46\end{pmatrix}",  # B A, not A B
+     r"$\begin{pmatrix}1 & 2 \\ 3 & 4\end{pmatrix} \cdot \begin{pmatrix}5 & 6 \\ 7 & 8\end{pmatrix}$"),
+    (r"\begin{pmatrix}6 & 8 \\ 10 & 12\end{pmatrix}",
+     r"$\begin{pmatrix}1 & 2 \\ 3 & 4\end{pmatrix} + \begin{pmatrix}5 & 6 \\ 7 & 9\end{pmatrix}$"),
 ]
 
 
@@ -124,6 +150,8 @@ UNPARSABLE = [
     ("7", "I don't know."),
     ("7", ""),
     ("2", r"\boxed{}"),
+    ("1", r"$\begin{pmatrix}1 & 2\end{pmatrix} + \begin{pmatrix}1\end{pmatrix}$"),  # shapes that do not add
+    (r"\frac{1}{2}", r"so we get 3 $\frac{1}{2"),  # a digit before an opening $ is no amount when math follows
 ]
 
 
@@ -234,6 +262,17 @@ def test_too_large_is_refused_not_computed():
         verdict = grade("2", completion)
         assert verdict.status == "unparsable", completion
         assert "too large" in verdict.reason, verdict
+
+
+def test_matrix_arithmetic_only_on_small_numeric_matrices():
+    """Symbolic or irrational cells would grow without bound when multiplied: such a combination
+    is not computed (and so not equal to the product's value)."""
+    a, b = r"\begin{pmatrix}x & 1 \\ 0 & x\end{pmatrix}", r"\begin{pmatrix}x & 0 \\ 0 & x\end{pmatrix}"
+    assert grade(r"\begin{pmatrix}x^2 & x \\ 0 & x^2\end{pmatrix}", f"${a} {b}$").status != "correct"
+    cell = " & ".join(["1"] * 9)
+    big = r"\begin{pmatrix}" + r" \\ ".join([cell] * 9) + r"\end{pmatrix}"
+    verdict = grade("1", rf"\boxed{{{big} + {big}}}")
+    assert verdict.status == "unparsable" and "too large" in verdict.reason, verdict
 
 
 def test_matrix_operations_are_not_computed():

@@ -171,7 +171,7 @@ _ALL_REALS = re.compile(r"^(?:\\mathbb\s*\{?R\}?|ℝ|\\R|(?:\\text\{)?\s*all rea
 _NUMBER_WORDS = {word: i for i, word in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
     "sixteen seventeen eighteen nineteen twenty".split())}
-_LABELLED_CHOICE = re.compile(r"^\(?([A-Ea-e])\)\s")
+_LABELLED_CHOICE = re.compile(r"^(?:\(?([A-Ea-e])\)|([A-E])[.:])\s")  # "(B) 12", "B) 12", "C. x = 42"
 _THOUSANDS_NUMBER = re.compile(r"^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 # `\d++(?:\.\d*+)?` and not `\d+\.?\d*`: the latter splits a digit run two ways (quadratic on a miss).
 _NUMBER = re.compile(r"^[-+]?(?:\d++(?:\.\d*+)?|\.\d++)(?:[eE][-+]?\d++)?$")
@@ -260,7 +260,10 @@ def _read(text: str, flags: Cleaned, numeric_hint: bool, choice_hint: bool):
     if choice_hint:
         labelled = _LABELLED_CHOICE.match(unwrapped)  # "(B) 12", "B) 12"
         if labelled:
-            return Choice(labelled.group(1).upper())
+            return Choice((labelled.group(1) or labelled.group(2)).upper())
+    combined = _read_matrix_arithmetic(text, flags)
+    if combined is not None:
+        return combined
     matrix = _MATRIX.match(text)
     if not matrix and text[:1] in "([" and text[-1:] in ")]":
         matrix = _MATRIX.match(text[1:-1].strip())  # \left[\begin{array}...\end{array}\right]
@@ -369,6 +372,46 @@ def _read_matrix(body: str, flags: Cleaned) -> MatrixAnswer:
     if len({len(r) for r in table}) != 1:
         raise NotReadable("matrix rows of different lengths")
     return MatrixAnswer(table)
+
+
+_MATRIX_BLOCK = re.compile(r"\\begin\{([pbB]?matrix)\}(.*?)\\end\{\1\}", re.DOTALL)
+_MATRIX_PRODUCT = {"", "\\cdot", "\\times"}
+MAX_MATRIX_TERMS = 6
+MAX_MATRIX_CELLS = 64
+
+
+def _read_matrix_arithmetic(text: str, flags: Cleaned) -> MatrixAnswer | None:
+    """Written-out matrices joined by +, - or a product (`A + B`, `A B`, `A \\cdot B`): the matrix
+    they make, computed by sympy on values already read under the guards (nothing a model wrote
+    is evaluated as code). None when the text is not such a combination."""
+    blocks = list(_MATRIX_BLOCK.finditer(text))
+    if len(blocks) < 2 or text[:blocks[0].start()].strip() or text[blocks[-1].end():].strip():
+        return None
+    ops = [text[a.end():b.start()].strip() for a, b in zip(blocks, blocks[1:])]
+    if len(blocks) > MAX_MATRIX_TERMS or any(op not in _MATRIX_PRODUCT | {"+", "-"} for op in ops):
+        return None
+    matrices = []
+    for block in blocks:
+        rows = _read_matrix(block.group(2), flags).rows
+        if len(rows) * len(rows[0]) > MAX_MATRIX_CELLS:
+            raise guards.TooLarge(f"too large: a matrix of more than {MAX_MATRIX_CELLS} cells")
+        # Rational and decimal cells only: products of symbolic or irrational cells grow without
+        # bound when expanded, a stall a model could choose.
+        if not all(isinstance(cell, Scalar) and (cell.value.is_Rational or cell.value.is_Float)
+                   for row in rows for cell in row):
+            return None
+        matrices.append(sympy.Matrix([[cell.value for cell in row] for row in rows]))
+    try:
+        total, term = sympy.zeros(*matrices[0].shape), matrices[0]
+        for op, matrix in zip(ops, matrices[1:]):
+            if op in _MATRIX_PRODUCT:
+                term = term * matrix
+            else:
+                total, term = total + term, (matrix if op == "+" else -matrix)
+        total = total + term
+    except sympy.ShapeError:
+        raise NotReadable("matrices of shapes that do not combine") from None
+    return MatrixAnswer(tuple(tuple(Scalar(guards.build(v)) for v in row) for row in total.tolist()))
 
 
 def _read_leaf(text: str, flags: Cleaned, numeric_hint: bool):

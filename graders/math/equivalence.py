@@ -122,11 +122,10 @@ def _assigned_value(ans):
             return Scalar(last)
         if len(ans.sides) == 2 and _lone_symbol(last) and not _lone_symbol(first):
             return Scalar(first)
-        if all(not s.free_symbols for s in ans.sides) and all(_same_value(s, last) for s in ans.sides):
-            return Scalar(last)  # a computation ending in its value
-        if _lone_symbol(first) and all(not s.free_symbols for s in ans.sides[1:]):
-            if all(_same_value(s, last) for s in ans.sides[1:]):
-                return Scalar(last)
+        # A computation ending in its value, `x = 5+5+1 = 11`: the last side is what the answer
+        # states, even after a slip on the way (`= 7 = 11`), as a reader takes the last value.
+        if all(not s.free_symbols for s in ans.sides[1:]) and (_lone_symbol(first) or not first.free_symbols):
+            return Scalar(last)
     return None
 
 
@@ -344,13 +343,8 @@ def _relation_intervals(rel: Relation):
     if len(symbols) != 1 or "=" in rel.ops or "!=" in rel.ops:
         return None
     (var,) = symbols
-    if len(rel.sides) == 3 and rel.sides[1] == var and not rel.sides[0].free_symbols and not rel.sides[2].free_symbols:
-        low_op, high_op = rel.ops
-        if low_op in ("<", "<=") and high_op in ("<", "<="):
-            return [Interval(rel.sides[0], rel.sides[2], low_op == "<=", high_op == "<=")]
-        if low_op in (">", ">=") and high_op in (">", ">="):
-            return [Interval(rel.sides[2], rel.sides[0], high_op == ">=", low_op == ">=")]
-        return None
+    if len(rel.sides) == 3:
+        return _chain_intervals(rel, var)
     if len(rel.sides) != 2:
         return None
     left, right = rel.sides
@@ -365,6 +359,33 @@ def _relation_intervals(rel: Relation):
     if op in ("<", "<="):
         return [Interval(-sympy.oo, right, False, op == "<=")]
     return [Interval(right, sympy.oo, op == ">=", False)]
+
+
+def _chain_intervals(rel: Relation, var):
+    """`a < M < b` with constant ends. M is the named quantity (`x`, `f(x)`: the range it takes)
+    or an expression in one variable (`1 <= |z| <= 3/2`: the values of z where both halves hold)."""
+    low, middle, high = rel.sides
+    if low.free_symbols or high.free_symbols:
+        return None
+    low_op, high_op = rel.ops
+    if low_op in (">", ">="):  # b > M > a, read from the small end
+        if high_op not in (">", ">="):
+            return None
+        low, high, low_op, high_op = high, low, _FLIP[high_op], _FLIP[low_op]
+    elif high_op not in ("<", "<="):
+        return None
+    if _lone_symbol(middle):
+        return [Interval(low, high, low_op == "<=", high_op == "<=")]
+    left = _relation_intervals(Relation((low_op,), (low, middle)))
+    right = _relation_intervals(Relation((high_op,), (middle, high)))
+    if left is None or right is None:
+        return None
+    both = sympy.Intersection(_as_sympy_set(left), _as_sympy_set(right))
+    return _set_intervals(both)
+
+
+def _as_sympy_set(intervals):
+    return sympy.Union(*(sympy.Interval(i.lo, i.hi, not i.left_closed, not i.right_closed) for i in intervals))
 
 
 MAX_SOLVE_OPS = 40

@@ -89,10 +89,18 @@ def _is_number(ref) -> bool:
     return isinstance(ref, Scalar) and not ref.value.free_symbols
 
 
+def _is_choice(ref) -> bool:
+    """A multiple-choice key: `(C)`, or a bare capital A-E (a key file rarely wraps it)."""
+    return isinstance(ref, Choice) or isinstance(ref, Scalar) and ref.value in _CHOICE_LETTERS
+
+
+_CHOICE_LETTERS = {sympy.Symbol(letter) for letter in "ABCDE"}
+
+
 @graders.register("math")
 class MathGrader(Grader):
     name = "math"
-    version = "2"
+    version = "3"
     uses_finish_reason = True
 
     def check(self, problem, completion, *, finish_reason=None):
@@ -119,7 +127,7 @@ class MathGrader(Grader):
                                               extracted=found.text[:SHOWN_CHARS])
         shown = found.text if len(found.text) <= SHOWN_CHARS else found.text[:SHOWN_CHARS] + "..."
         try:
-            ans = read_answer(found.text, numeric_hint=_is_number(ref), choice_hint=isinstance(ref, Choice))
+            ans = read_answer(found.text, numeric_hint=_is_number(ref), choice_hint=_is_choice(ref))
         except NotReadable as exc:
             # "The volume of $ABCD$ is 120": a sentence, not a formula; its last number is the answer
             prose = found.source == "answer statement" and not cut and not is_hedge(found.text)
