@@ -4,13 +4,16 @@ Corpora (each line: reference, completion, label, kind; the others' corpus adds 
 - `old`: bench/math_corpus.jsonl, written while the grader was built (518 pairs);
 - `tune`: bench/math_heldout_tune.jsonl, two thirds of the cases taken from others (see
   bench/math_heldout_build.py), used while fixing the grader;
-- `heldout`: bench/math_heldout_test.jsonl, the third put aside before any fixing.
+- `heldout`: bench/math_heldout_test.jsonl, the third put aside before any fixing (graded at the end of
+  the first round of fixes; its misses were then known, so it no longer measures a grader built blind);
+- `heldout2`: bench/math_heldout2.jsonl, 250 cases from sources not used before (bench/math_heldout2_build.py),
+  labelled without running any grader, graded once after the second round of fixes.
 
 Every pair is graded by proctor's `math` grader and by Math-Verify (`parse` + `verify`), each pair in a
 pebble worker process with a hard wall-clock kill. Printed per corpus: agreement, false positives (graded
 right, labelled wrong), false negatives, `error` verdicts, pairs killed; then the pairs where either
-grader disagrees with the label. Run: .venv/bin/python bench/math_accuracy.py [old] [tune] [heldout]
-(all three when none is named).
+grader disagrees with the label. Run: .venv/bin/python bench/math_accuracy.py [old] [tune] [heldout] [heldout2]
+(all when none is named).
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 HERE = Path(__file__).resolve().parent
 CORPORA = {"old": HERE / "math_corpus.jsonl", "tune": HERE / "math_heldout_tune.jsonl",
-           "heldout": HERE / "math_heldout_test.jsonl"}
+           "heldout": HERE / "math_heldout_test.jsonl", "heldout2": HERE / "math_heldout2.jsonl"}
 KILL_AFTER_S = 20  # per pair; Math-Verify's own 5 s alarms should fire first
 WORKERS = min(2, os.cpu_count() or 1)
 

@@ -1,8 +1,8 @@
 """Throughput of the `math` grader next to Math-Verify, on the same corpus, in one run.
 
 Pairs graded per CPU-second of one process (= per core), each grader run
-in-process over every pair of the three corpora (bench/math_corpus.jsonl and the
-others' cases, bench/math_heldout_tune.jsonl + bench/math_heldout_test.jsonl) after a short warm-up
+in-process over every pair of the four corpora (bench/math_corpus.jsonl and the
+others' cases, bench/math_heldout_tune.jsonl, math_heldout_test.jsonl, math_heldout2.jsonl) after a short warm-up
 (imports, ANTLR start-up). proctor starts with an empty reference cache, so
 the figure includes reading each distinct reference once. Math-Verify parses
 the gold and the completion and calls `verify`, as its README shows.
@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 CORPORA = [Path(__file__).with_name(name) for name in
-           ("math_corpus.jsonl", "math_heldout_tune.jsonl", "math_heldout_test.jsonl")]
+           ("math_corpus.jsonl", "math_heldout_tune.jsonl", "math_heldout_test.jsonl", "math_heldout2.jsonl")]
 ROUNDS = 2  # passes over the corpus per grader
 
 

@@ -52,7 +52,10 @@ def last_boxed(text: str) -> str | None:
 # are taken whole, so a megabyte of them is one pass (the former one-regex form,
 # `...\s*(.+?)\s*$`, retried every split of a blank run: 40,000 spaces took 4 s).
 # ("the final answer is" ends like "answer is": the key's end is all that is used.)
-_ANSWER_KEY = re.compile(r"answer\s*+(?:is|:|=)(\s*+:?\s*+)", re.IGNORECASE)
+# GSM8K's "#### 42" marks the answer too, but only on a line that holds nothing but it (no words
+# outside LaTeX commands): a markdown heading ("#### Step 1") states no answer. (re.MULTILINE)
+GSM8K_MARKER = r"^####[ \t]*+(?=(?:[^A-Za-z\\\n]|\\[A-Za-z]++)*+$)"
+_ANSWER_KEY = re.compile(rf"(?:answer\s*+(?:is|:|=)|{GSM8K_MARKER})(\s*+:?\s*+)", re.IGNORECASE | re.MULTILINE)
 
 
 def answer_statement(text: str) -> str | None:

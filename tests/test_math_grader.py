@@ -82,6 +82,12 @@ ACCEPT = [
     ("2.74", "Soucis : 2,74 $ de plus."),
     # a lettered option with its content, against a bare letter key
     ("C", r"\boxed{C. x = 42}"),
+    # GSM8K's answer marker, on a line of its own
+    ("42", "2 + 40 = 42.\n#### 42\n"),
+    (r"\frac{1}{2}", "#### \\frac{1}{2}"),
+    # brace groups in a union are sets, with or without backslashes
+    (r"\{1,2,3\}", r"$\{1,2\} \cup \{2,3\}$"),
+    (r"{1,2} \cup {2,3}", "{1,2} ∪ {2,3}"),
     # written-out matrices combined: the matrix they make
     (r"\begin{pmatrix}6 & 8 \\ 10 & 12\end{pmatrix}",
      r"$\begin{pmatrix}1 & 2 \\ 3 & 4\end{pmatrix} + \begin{pmatrix}5 & 6 \\ 7 & 8\end{pmatrix}$"),
@@ -131,6 +137,8 @@ REJECT = [
     ("(0,1)", r"$0<f(x)<2$"),
     (r"[1, \frac{3}{2}]", r"$1 \le |z| \le \frac{3}{2}$"),  # |z| >= 1 holds for z <= -1 too
     ("C", r"\boxed{D. x = 42}"),
+    ("42", "#### 41\n"),
+    ("5", "#### Step 5\nWe get $x=7$"),  # a markdown heading is no answer marker
     (r"\begin{pmatrix}23 & 34 \\ 31 & 46\end{pmatrix}",  # B A, not A B
      r"$\begin{pmatrix}1 & 2 \\ 3 & 4\end{pmatrix} \cdot \begin{pmatrix}5 & 6 \\ 7 & 8\end{pmatrix}$"),
     (r"\begin{pmatrix}6 & 8 \\ 10 & 12\end{pmatrix}",

@@ -24,6 +24,8 @@ def grade(reference, completion):
     "\\boxed{\\frac{2468}{2}}",
     "Answer: 2468/2",
     "first 7, then \\boxed{1234}, and 12 is irrelevant later",
+    "1000 + 234 = 1234.\n#### 1234\n",  # GSM8K's marker
+    "#### 1,234",
 ])
 def test_accepts_the_forms_models_write(completion):
     verdict = grade(1234, completion)

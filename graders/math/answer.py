@@ -274,7 +274,9 @@ def _read(text: str, flags: Cleaned, numeric_hint: bool, choice_hint: bool):
         intervals = []
         for part in parts:
             piece = _read(part, flags, False, False)
-            if isinstance(piece, Items) and piece.kind == "set" and all(isinstance(i, Scalar) for i in piece.items):
+            # a brace group in a union is a set, with or without backslashes: {1,2} \cup {2,3}
+            if isinstance(piece, Items) and piece.kind in ("set", "list") and all(isinstance(i, Scalar)
+                                                                                  for i in piece.items):
                 intervals.extend(Interval(i.value, i.value, True, True) for i in piece.items)  # {a} = [a, a]
             elif isinstance(piece, Interval):
                 intervals.append(piece)

@@ -17,7 +17,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from proctor.graders.extract import boxed_spans
+from proctor.graders.extract import GSM8K_MARKER, boxed_spans
 
 MAX_GAP = 80  # characters between side-by-side boxes
 MAX_GROUP_CHARS = 20_000  # beyond this the joined answer is refused as too large anyway
@@ -26,7 +26,8 @@ _CONNECTOR = re.compile(
     r"^(?:\s|[,;.$&]|\\quad|\\qquad|\\,|\\;|\\text\{[^{}]{0,20}\}|\band\b|\bor\b|\\text\s*or"
     r"|\b[a-zA-Z](?:_\{?\d+\}?)?\s*=|\\\\)*$"
 )
-_STATEMENT = re.compile(r"\b(?:final answer|answer|correct (?:choice|option))\b\s*(?:is\b|:|=)\s*:?", re.IGNORECASE)
+_STATEMENT = re.compile(rf"\b(?:final answer|answer|correct (?:choice|option))\b\s*(?:is\b|:|=)\s*:?|{GSM8K_MARKER}",
+                        re.IGNORECASE | re.MULTILINE)
 _SENTENCE_END = re.compile(r"\.\s+(?=[A-Z])|\.\s*$")
 MAX_SPAN_CHARS = 2_000  # of one math span's content
 _DOLLAR = re.compile(r"\$")
