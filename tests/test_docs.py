@@ -12,9 +12,11 @@ def cited_paths(text: str) -> set[str]:
 
 
 def test_cited_files_exist():
+    # The builders of the corpora taken from others cite those projects' test files, not ours.
+    others = {ROOT / "bench" / "math_heldout_build.py", ROOT / "bench" / "math_heldout2_build.py"}
     sources = [ROOT / "README.md", *(ROOT / "docs").glob("*.md"),
                *[p for d in ("proctor", "graders", "tasks", "sandbox", "bench", "scripts") for p in (ROOT / d).rglob("*")
-                 if p.suffix in (".py", ".sh")]]
+                 if p.suffix in (".py", ".sh") and p not in others]]
     missing = sorted(f"{src.relative_to(ROOT)} cites {path}" for src in sources
                      for path in cited_paths(src.read_text(errors="replace")) if not (ROOT / path).exists())
     assert not missing, "\n".join(missing)
